@@ -1,0 +1,90 @@
+//! FHIR `date`, `dateTime` and `instant` values to Unix seconds, for `_since`, `start`
+//! and `end`. Partial dates (`2024`, `2024-03`) are periods with a first and last second.
+
+/// The first and last second (UTC) of the period a FHIR date/dateTime/instant denotes.
+pub fn period(text: &str) -> Option<(i64, i64)> {
+    let b = text.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let s = text.get(r)?;
+        if s.bytes().all(|c| c.is_ascii_digit()) { s.parse().ok() } else { None }
+    };
+    let year = num(0..4)?;
+    match b.len() {
+        4 => Some((days(year, 1, 1)? * 86_400, days(year + 1, 1, 1)? * 86_400 - 1)),
+        7 if b[4] == b'-' => {
+            let month = num(5..7)?;
+            let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+            Some((days(year, month, 1)? * 86_400, days(ny, nm, 1)? * 86_400 - 1))
+        }
+        10 if b[4] == b'-' && b[7] == b'-' => {
+            let start = days(year, num(5..7)?, num(8..10)?)? * 86_400;
+            Some((start, start + 86_399))
+        }
+        n if n >= 20 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':' => {
+            let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+            if hh > 23 || mm > 59 || ss > 60 {
+                return None;
+            }
+            let mut rest = &text[19..];
+            if let Some(frac) = rest.strip_prefix('.') {
+                let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+                if digits == 0 {
+                    return None;
+                }
+                rest = &frac[digits..];
+            }
+            let offset = match rest {
+                "Z" => 0,
+                tz if tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) && &tz[3..4] == ":" => {
+                    let h: i64 = tz.get(1..3)?.parse().ok()?;
+                    let m: i64 = tz.get(4..6)?.parse().ok()?;
+                    let sign = if tz.starts_with('-') { -1 } else { 1 };
+                    sign * (h * 3600 + m * 60)
+                }
+                _ => return None,
+            };
+            let t = days(year, num(5..7)?, num(8..10)?)? * 86_400 + hh * 3600 + mm * 60 + ss - offset;
+            Some((t, t))
+        }
+        _ => None,
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm), or None if invalid.
+fn days(y: i64, m: i64, d: i64) -> Option<i64> {
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn precisions() {
+        assert_eq!(period("1970-01-01"), Some((0, 86_399)));
+        assert_eq!(period("1970"), Some((0, 365 * 86_400 - 1)));
+        assert_eq!(period("1970-02"), Some((31 * 86_400, 59 * 86_400 - 1)));
+        assert_eq!(period("1970-01-01T01:00:00+01:00"), Some((0, 0)));
+        assert_eq!(period("1970-01-01T00:00:10.123Z"), Some((10, 10)));
+        assert_eq!(period("2024-13-01"), None);
+        assert_eq!(period("2024-01-01T00:00:00"), None);
+        assert_eq!(period("yesterday"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in "\\PC{0,40}") {
+            let _ = period(&s);
+        }
+    }
+}

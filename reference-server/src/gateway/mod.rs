@@ -1,0 +1,139 @@
+//! The gateway in front of the FHIR APIs (seed 002 "Security requirements by API"): bearer
+//! validation, the plan subscription check and the plan's claim rules. Handlers receive a
+//! [`PatientCaller`] or [`DirectoryCaller`] only when every rule passed.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+
+use crate::outcome::FhirError;
+use crate::registry::Api;
+use crate::state::AppState;
+use crate::tokens::AccessToken;
+
+/// The text seed 000's FAQ quotes for a call outside the client's plan.
+pub const NOT_REGISTERED: &str = "Not registered to plan";
+
+/// A caller of the Patient Access API: a live token of a Patient Access client with
+/// patient-level scopes and a patient claim.
+#[derive(Debug, Clone)]
+pub struct PatientCaller {
+    pub token: AccessToken,
+    pub patient_id: String,
+}
+
+/// A caller of the Provider Directory API: a live system-level token without patient claim.
+#[derive(Debug, Clone)]
+pub struct DirectoryCaller {
+    pub token: AccessToken,
+}
+
+impl FromRequestParts<AppState> for PatientCaller {
+    type Rejection = FhirError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, FhirError> {
+        let token = authenticate(parts, state, Api::PatientAccess)?;
+        let realm = &state.urls.patient_access;
+        // Seed 002: "Patient Access plans require patient-level scopes and a patient claim."
+        let has_scopes = ["patient/*.rs", "launch/patient"]
+            .iter()
+            .all(|s| token.scope.iter().any(|t| t == s));
+        match (&token.patient_id, has_scopes) {
+            (Some(patient_id), true) => Ok(PatientCaller { patient_id: patient_id.clone(), token }),
+            _ => Err(insufficient(realm, "the Patient Access API needs patient-level scopes (patient/*.rs, launch/patient) and a patient claim")),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for DirectoryCaller {
+    type Rejection = FhirError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, FhirError> {
+        let token = authenticate(parts, state, Api::ProviderDirectory)?;
+        let realm = &state.urls.provider_directory;
+        // Seed 002: "Provider Directory plans require system-level scopes and must not
+        // include a patient claim."
+        if token.patient_id.is_some() {
+            return Err(insufficient(realm, "the Provider Directory API refuses tokens with a patient claim"));
+        }
+        if !token.scope.iter().any(|s| s == "system/*.rs") {
+            return Err(insufficient(realm, "the Provider Directory API needs the system/*.rs scope"));
+        }
+        Ok(DirectoryCaller { token })
+    }
+}
+
+fn realm_of(state: &AppState, api: Api) -> &str {
+    match api {
+        Api::PatientAccess => &state.urls.patient_access,
+        Api::ProviderDirectory => &state.urls.provider_directory,
+    }
+}
+
+/// A live access token whose client is subscribed to `api`'s plan.
+fn authenticate(parts: &Parts, state: &AppState, api: Api) -> Result<AccessToken, FhirError> {
+    let realm = realm_of(state, api);
+    let unauthorized = |error: Option<&str>, text: &str| {
+        let challenge = match error {
+            Some(e) => format!("Bearer realm=\"{realm}\", error=\"{e}\", error_description=\"{text}\""),
+            None => format!("Bearer realm=\"{realm}\""),
+        };
+        FhirError::new(StatusCode::UNAUTHORIZED, "login", text).with_challenge(challenge)
+    };
+    let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        // RFC 6750 3.1: no error code when the request carried no credentials.
+        return Err(unauthorized(None, "an Authorization: Bearer token is required"));
+    };
+    if values.next().is_some() {
+        return Err(unauthorized(Some("invalid_token"), "more than one Authorization header"));
+    }
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
+        .filter(|t| is_token68(t))
+        .ok_or_else(|| unauthorized(Some("invalid_token"), "malformed Bearer credentials"))?;
+    let access = state
+        .tokens
+        .live_access(token)
+        .ok_or_else(|| unauthorized(Some("invalid_token"), "the access token is unknown, expired or revoked"))?;
+    let subscribed = state
+        .registry
+        .client(&access.client_id)
+        .and_then(|c| state.registry.plan_of(c))
+        .is_some_and(|p| p.api == api);
+    if !subscribed {
+        return Err(FhirError::forbidden(crate::gateway::NOT_REGISTERED));
+    }
+    Ok(access)
+}
+
+/// 403 with an `insufficient_scope` challenge (RFC 6750 3.1).
+fn insufficient(realm: &str, text: &str) -> FhirError {
+    FhirError::forbidden(text).with_challenge(format!(
+        "Bearer realm=\"{realm}\", error=\"insufficient_scope\", error_description=\"{text}\""
+    ))
+}
+
+/// RFC 6750 2.1 `b64token` syntax.
+fn is_token68(t: &str) -> bool {
+    !t.is_empty()
+        && t.len() <= 4096
+        && t.trim_end_matches('=')
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn token68_syntax() {
+        assert!(super::is_token68("abc-_.~+/=="));
+        assert!(!super::is_token68("a b"));
+        assert!(!super::is_token68(""));
+        assert!(!super::is_token68("a\"b"));
+    }
+}

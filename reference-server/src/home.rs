@@ -1,0 +1,7 @@
+//! stub
+use axum::Router;
+use crate::state::AppState;
+/// Routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+}

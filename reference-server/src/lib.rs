@@ -1,0 +1,136 @@
+//! The reference server: the documented SMART-on-FHIR payer API (seeds 001 and 002),
+//! implemented exactly, so smartcheck runs out of the box and every check can be proven.
+//!
+//! Areas, each with its own router: `auth` (authorize, login and consent pages, token,
+//! introspection, revocation, JWKS), `gateway` (bearer, plan and claim rules), `fhir`
+//! (Patient Access and Provider Directory APIs), `member` (grant revocation), `discovery`
+//! and `home`.
+
+pub mod auth;
+pub mod config;
+pub mod data;
+pub mod discovery;
+pub mod fhir;
+pub mod fhirtime;
+pub mod gateway;
+pub mod home;
+pub mod html;
+pub mod keys;
+pub mod member;
+pub mod outcome;
+pub mod params;
+pub mod redirect;
+pub mod registry;
+pub mod scope;
+pub mod state;
+pub mod store;
+pub mod tokens;
+pub mod urls;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::Config;
+pub use state::AppState;
+
+/// Largest request body accepted anywhere (form posts are small).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(home::router())
+        .merge(discovery::router())
+        .merge(auth::router())
+        .merge(member::router())
+        .merge(fhir::router())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Builds the state for a server whose public root URL is `root`.
+pub fn build_state(config: Config, root: &str) -> Result<AppState, String> {
+    let key = match &config.signing_key {
+        Some(path) => {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read signing key {}: {e}", path.display()))?;
+            keys::SigningKey::from_pem(&pem)?
+        }
+        None => keys::SigningKey::generate()?,
+    };
+    let registry = registry::Registry::load(config.seed, config.members)?;
+    // Sandbox members' records up front; generated members' on first use.
+    let fixture_members = registry.members().len() - config.members as usize;
+    let data = store::DataStore::new(config.seed, &registry, fixture_members);
+    Ok(AppState::new(state::Shared {
+        urls: urls::Urls::new(root),
+        config,
+        registry,
+        data,
+        key,
+        tokens: tokens::TokenStore::default(),
+    }))
+}
+
+/// A server running in the background of the current tokio runtime.
+#[derive(Debug)]
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// The public root URL (e.g. `http://127.0.0.1:38291`).
+    pub fn root(&self) -> &str {
+        &self.state.urls.root
+    }
+
+    /// Stops accepting connections and waits for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = self.task.await;
+    }
+}
+
+/// Binds `config.bind`, builds the state and serves until [`RunningServer::shutdown`].
+pub async fn start(config: Config) -> Result<RunningServer, String> {
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let root = match &config.public_url {
+        Some(u) => u.as_str().trim_end_matches('/').to_string(),
+        None => format!("http://{addr}"),
+    };
+    let state = build_state(config, &root)?;
+    let sweeper_state = state.clone();
+    let sweeper = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            sweeper_state.tokens.sweep();
+        }
+    });
+    let (tx, rx) = oneshot::channel::<()>();
+    let router = app(state.clone());
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        sweeper.abort();
+        served
+    });
+    Ok(RunningServer { addr, state, shutdown: Some(tx), task })
+}

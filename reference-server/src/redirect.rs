@@ -1,0 +1,72 @@
+//! Redirect URI rules (seed 002 "Redirect URI rules"; RFC 6749 3.1.2.2 and 4.1.2.1).
+
+/// Whether `candidate` is one of the client's registered URIs, by simple string comparison
+/// (RFC 3986 6.2.1): a trailing slash, case, port, scheme, query or fragment difference makes
+/// a different URI. No normalisation on purpose: the seed says "URIs must match exactly".
+pub fn is_registered(registered: &[String], candidate: &str) -> bool {
+    registered.iter().any(|r| r == candidate)
+}
+
+/// `redirect_uri` with response parameters added to its query (RFC 6749 4.1.2), keeping any
+/// query the registered URI already has.
+pub fn with_params(redirect_uri: &str, params: &[(&str, &str)]) -> String {
+    let mut out = redirect_uri.to_string();
+    let mut sep = if redirect_uri.contains('?') { '&' } else { '?' };
+    for (name, value) in params {
+        out.push(sep);
+        out.push_str(name);
+        out.push('=');
+        out.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
+        sep = '&';
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn registered() -> Vec<String> {
+        vec!["https://client-app.com/redirect".into(), "https://client-app.com/callback/".into()]
+    }
+
+    #[test]
+    fn mutations_of_a_registered_uri_do_not_match() {
+        let r = registered();
+        assert!(is_registered(&r, "https://client-app.com/redirect"));
+        assert!(is_registered(&r, "https://client-app.com/callback/"));
+        for bad in [
+            "https://client-app.com/redirect/", "https://client-app.com/callback",
+            "HTTPS://client-app.com/redirect", "https://Client-App.com/redirect",
+            "https://client-app.com/Redirect", "https://client-app.com:443/redirect",
+            "http://client-app.com/redirect", "https://client-app.com/redirect?x=1",
+            "https://client-app.com/redirect#f", "https://client-app.com/redirect/extra",
+            "https://client-app.com/redir", "https://client-app.com/%72edirect",
+            "https://evil.example/redirect", "",
+        ] {
+            assert!(!is_registered(&r, bad), "{bad} must not match");
+        }
+    }
+
+    #[test]
+    fn params_are_appended_and_encoded() {
+        assert_eq!(
+            with_params("https://a.b/cb", &[("code", "x y"), ("state", "s&t")]),
+            "https://a.b/cb?code=x+y&state=s%26t"
+        );
+        assert_eq!(with_params("https://a.b/cb?k=v", &[("code", "1")]), "https://a.b/cb?k=v&code=1");
+    }
+
+    proptest! {
+        #[test]
+        fn only_an_identical_string_matches(candidate in "\\PC{0,60}", pick in 0usize..2) {
+            let r = registered();
+            prop_assert_eq!(is_registered(&r, &candidate), r.contains(&candidate));
+            // Any one-character change of a registered URI is refused.
+            let base = r[pick].clone();
+            let mutated = format!("{base}{}", candidate.chars().next().unwrap_or('/'));
+            prop_assert!(!is_registered(&r, &mutated));
+        }
+    }
+}

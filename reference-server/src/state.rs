@@ -1,0 +1,40 @@
+//! The shared application state handed to every handler.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::keys::SigningKey;
+use crate::registry::Registry;
+use crate::store::DataStore;
+use crate::tokens::TokenStore;
+use crate::urls::Urls;
+
+/// Everything a handler may read. Cheap to clone (one `Arc`).
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+/// The parts of [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
+    pub config: Config,
+    pub urls: Urls,
+    pub registry: Registry,
+    pub data: DataStore,
+    pub key: SigningKey,
+    pub tokens: TokenStore,
+}
+
+impl AppState {
+    /// Wraps the parts.
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}

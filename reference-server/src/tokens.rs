@@ -1,0 +1,193 @@
+//! In-memory OAuth state: login transactions, authorization codes, grants, access and refresh
+//! tokens. Sharded maps (no global lock on the read path); expired entries are swept.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use dashmap::DashMap;
+
+/// Seconds since the Unix epoch.
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// 256 random bits, base64url: unguessable opaque tokens, codes and session ids.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    // Fails only when the OS has no entropy source at all.
+    if aws_lc_rs::rand::fill(&mut bytes).is_err() {
+        tracing::error!("system random generator failed");
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the member asked for at the authorize endpoint, while they log in and consent.
+#[derive(Debug, Clone)]
+pub struct PendingAuthorization {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: Vec<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    /// Set once the member logged in: their patient id and the session cookie value.
+    pub member: Option<(String, String)>,
+    pub expires_at: u64,
+}
+
+/// An issued authorization code.
+#[derive(Debug, Clone)]
+pub struct AuthorizationCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: Vec<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub patient_id: String,
+    pub grant_id: u64,
+    pub expires_at: u64,
+    /// Codes are single use: kept after redemption so a replay can be detected.
+    pub redeemed: bool,
+}
+
+/// A member's authorization of a client; revoking it kills every token it issued.
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub client_id: String,
+    pub patient_id: String,
+    pub revoked: bool,
+    pub created_at: u64,
+}
+
+/// An access token's meaning.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub client_id: String,
+    pub scope: Vec<String>,
+    pub patient_id: Option<String>,
+    /// None for client-credentials tokens.
+    pub grant_id: Option<u64>,
+    pub issued_at: u64,
+    pub expires_at: u64,
+}
+
+/// A refresh token's meaning.
+#[derive(Debug, Clone)]
+pub struct RefreshToken {
+    pub client_id: String,
+    pub scope: Vec<String>,
+    pub patient_id: String,
+    pub grant_id: u64,
+    pub issued_at: u64,
+    pub expires_at: u64,
+}
+
+/// All OAuth state of the server.
+#[derive(Debug, Default)]
+pub struct TokenStore {
+    pub pending: DashMap<String, PendingAuthorization>,
+    pub codes: DashMap<String, AuthorizationCode>,
+    pub grants: DashMap<u64, Grant>,
+    pub access: DashMap<String, AccessToken>,
+    pub refresh: DashMap<String, RefreshToken>,
+    next_grant: AtomicU64,
+}
+
+impl TokenStore {
+    /// Records a new grant and returns its id.
+    pub fn new_grant(&self, client_id: &str, patient_id: &str) -> u64 {
+        let id = self.next_grant.fetch_add(1, Ordering::Relaxed) + 1;
+        self.grants.insert(
+            id,
+            Grant {
+                client_id: client_id.to_string(),
+                patient_id: patient_id.to_string(),
+                revoked: false,
+                created_at: now(),
+            },
+        );
+        id
+    }
+
+    /// Whether a grant exists and is not revoked.
+    pub fn grant_active(&self, grant_id: u64) -> bool {
+        self.grants.get(&grant_id).is_some_and(|g| !g.revoked)
+    }
+
+    /// Revokes one grant (idempotent).
+    pub fn revoke_grant(&self, grant_id: u64) {
+        if let Some(mut g) = self.grants.get_mut(&grant_id) {
+            g.revoked = true;
+        }
+    }
+
+    /// Revokes every grant a patient gave a client; returns how many were active.
+    pub fn revoke_member_grants(&self, patient_id: &str, client_id: &str) -> usize {
+        let mut n = 0;
+        for mut g in self.grants.iter_mut() {
+            if g.patient_id == patient_id && g.client_id == client_id && !g.revoked {
+                g.revoked = true;
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// An access token that is known, unexpired and whose grant (if any) is active.
+    pub fn live_access(&self, token: &str) -> Option<AccessToken> {
+        let t = self.access.get(token)?;
+        if t.expires_at <= now() {
+            return None;
+        }
+        if let Some(g) = t.grant_id
+            && !self.grant_active(g)
+        {
+            return None;
+        }
+        Some(t.clone())
+    }
+
+    /// Drops expired entries so memory stays bounded in long runs.
+    pub fn sweep(&self) {
+        let t = now();
+        self.pending.retain(|_, p| p.expires_at > t);
+        self.codes.retain(|_, c| c.expires_at > t);
+        self.access.retain(|_, a| a.expires_at > t);
+        self.refresh.retain(|_, r| r.expires_at > t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_url_safe() {
+        let a = random_token();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, random_token());
+        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    }
+
+    #[test]
+    fn revoking_a_grant_kills_its_access_tokens() {
+        let s = TokenStore::default();
+        let g = s.new_grant("c", "p");
+        s.access.insert(
+            "t".into(),
+            AccessToken {
+                client_id: "c".into(),
+                scope: vec![],
+                patient_id: Some("p".into()),
+                grant_id: Some(g),
+                issued_at: now(),
+                expires_at: now() + 60,
+            },
+        );
+        assert!(s.live_access("t").is_some());
+        assert_eq!(s.revoke_member_grants("p", "c"), 1);
+        assert!(s.live_access("t").is_none());
+    }
+}
