@@ -1,7 +1,200 @@
-//! stub
+//! Discovery: `.well-known/smart-configuration` (SMART App Launch 2.0 "Conformance"), the
+//! OpenID configuration of the issuer, and each FHIR base's CapabilityStatement, whose
+//! security section agrees with the SMART configuration.
+
 use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::outcome::FHIR_JSON;
 use crate::state::AppState;
-/// Routes.
+use crate::urls::{OAUTH_PATH, PATIENT_ACCESS_PATH, PROVIDER_DIRECTORY_PATH, Urls};
+
+/// Fixed publication date so the statement is reproducible.
+const PUBLISHED: &str = "2026-01-15";
+
+/// Discovery routes of both bases and the issuer.
 pub fn router() -> Router<AppState> {
+    let smart = "/.well-known/smart-configuration";
     Router::new()
+        .route(&format!("{PATIENT_ACCESS_PATH}{smart}"), get(smart_configuration))
+        .route(&format!("{PROVIDER_DIRECTORY_PATH}{smart}"), get(smart_configuration))
+        .route(&format!("{PATIENT_ACCESS_PATH}/metadata"), get(patient_access_metadata))
+        .route(&format!("{PROVIDER_DIRECTORY_PATH}/metadata"), get(directory_metadata))
+        .route(&format!("{OAUTH_PATH}/.well-known/openid-configuration"), get(openid_configuration))
+}
+
+/// The SMART configuration document (the same for both bases: one authorization server).
+pub fn smart_document(urls: &Urls) -> Value {
+    json!({
+        "issuer": urls.issuer,
+        "jwks_uri": urls.jwks,
+        "authorization_endpoint": urls.authorize,
+        "token_endpoint": urls.token,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "registration_endpoint": urls.register,
+        "introspection_endpoint": urls.introspect,
+        "revocation_endpoint": urls.revoke,
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "response_types_supported": ["code"],
+        "scopes_supported": ["openid", "fhirUser", "launch/patient", "patient/*.rs", "system/*.rs"],
+        "code_challenge_methods_supported": ["S256"],
+        "capabilities": [
+            "launch-standalone",
+            "client-confidential-symmetric",
+            "context-standalone-patient",
+            "permission-patient",
+            "permission-v2",
+            "sso-openid-connect"
+        ],
+    })
+}
+
+async fn smart_configuration(State(state): State<AppState>) -> Response {
+    axum::Json(smart_document(&state.urls)).into_response()
+}
+
+async fn openid_configuration(State(state): State<AppState>) -> Response {
+    let u = &state.urls;
+    axum::Json(json!({
+        "issuer": u.issuer,
+        "authorization_endpoint": u.authorize,
+        "token_endpoint": u.token,
+        "jwks_uri": u.jwks,
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "fhirUser"],
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "fhirUser", "nonce"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+    }))
+    .into_response()
+}
+
+/// The CapabilityStatement security section, with the same endpoints as discovery.
+fn security(urls: &Urls) -> Value {
+    json!({
+        "cors": false,
+        "service": [{
+            "coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                "code": "SMART-on-FHIR"
+            }],
+            "text": "OAuth2 using SMART-on-FHIR profile (see .well-known/smart-configuration)"
+        }],
+        "extension": [{
+            "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+            "extension": [
+                { "url": "authorize", "valueUri": urls.authorize },
+                { "url": "token", "valueUri": urls.token },
+                { "url": "introspect", "valueUri": urls.introspect },
+                { "url": "revoke", "valueUri": urls.revoke },
+                { "url": "register", "valueUri": urls.register }
+            ]
+        }]
+    })
+}
+
+fn capability_statement(urls: &Urls, base: &str, name: &str, resources: Value, implementation_guides: &[&str]) -> Value {
+    json!({
+        "resourceType": "CapabilityStatement",
+        "id": name.to_ascii_lowercase().replace(' ', "-"),
+        "name": name.replace(' ', ""),
+        "title": name,
+        "status": "active",
+        "date": PUBLISHED,
+        "publisher": "smartcheck reference server",
+        "kind": "instance",
+        "implementation": { "description": name, "url": base },
+        "fhirVersion": "4.0.1",
+        "format": ["json"],
+        "implementationGuide": implementation_guides,
+        "rest": [{ "mode": "server", "security": security(urls), "resource": resources }]
+    })
+}
+
+fn resource_entry(kind: &str, profile: &str, everything: bool) -> Value {
+    let mut r = json!({
+        "type": kind,
+        "supportedProfile": [profile],
+        "interaction": [{ "code": "read" }, { "code": "search-type" }],
+        "searchParam": [
+            { "name": "_id", "type": "token" },
+            { "name": "_count", "type": "number" }
+        ]
+    });
+    if everything {
+        r["operation"] = json!([{
+            "name": "everything",
+            "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything"
+        }]);
+    }
+    r
+}
+
+/// Resource types of the Patient Access API with the profile each conforms to.
+pub const PATIENT_ACCESS_TYPES: &[(&str, &str)] = &[
+    ("Patient", "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Patient"),
+    ("Coverage", "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Coverage"),
+    ("ExplanationOfBenefit", "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit"),
+    ("Condition", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-problems-health-concerns"),
+    ("Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab"),
+    ("Encounter", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-encounter"),
+    ("MedicationRequest", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationrequest"),
+    ("AllergyIntolerance", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-allergyintolerance"),
+    ("Immunization", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-immunization"),
+    ("Procedure", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-procedure"),
+    ("Organization", "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Organization"),
+    ("Practitioner", "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Practitioner"),
+    ("MedicationKnowledge", "http://hl7.org/fhir/us/davinci-drug-formulary/StructureDefinition/usdf-FormularyDrug"),
+];
+
+/// Resource types of the Provider Directory API with their Plan-Net profiles.
+pub const DIRECTORY_TYPES: &[(&str, &str)] = &[
+    ("Practitioner", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Practitioner"),
+    ("PractitionerRole", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-PractitionerRole"),
+    ("Organization", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Organization"),
+    ("Location", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Location"),
+    ("HealthcareService", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-HealthcareService"),
+    ("InsurancePlan", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-InsurancePlan"),
+    ("Endpoint", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Endpoint"),
+];
+
+fn fhir_json(v: Value) -> Response {
+    let mut res = axum::Json(v).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
+    res
+}
+
+async fn patient_access_metadata(State(state): State<AppState>) -> Response {
+    let resources: Vec<Value> = PATIENT_ACCESS_TYPES
+        .iter()
+        .map(|(t, p)| resource_entry(t, p, *t == "Patient"))
+        .collect();
+    fhir_json(capability_statement(
+        &state.urls,
+        &state.urls.patient_access,
+        "Patient Access API",
+        json!(resources),
+        &[
+            "http://hl7.org/fhir/us/core/ImplementationGuide/hl7.fhir.us.core|6.1.0",
+            "http://hl7.org/fhir/us/carin-bb/ImplementationGuide/hl7.fhir.us.carin-bb|2.0.0",
+            "http://hl7.org/fhir/us/davinci-pdex/ImplementationGuide/hl7.fhir.us.davinci-pdex|2.0.0",
+            "http://hl7.org/fhir/us/davinci-drug-formulary/ImplementationGuide/hl7.fhir.us.davinci-drug-formulary",
+        ],
+    ))
+}
+
+async fn directory_metadata(State(state): State<AppState>) -> Response {
+    let resources: Vec<Value> = DIRECTORY_TYPES.iter().map(|(t, p)| resource_entry(t, p, false)).collect();
+    fhir_json(capability_statement(
+        &state.urls,
+        &state.urls.provider_directory,
+        "Provider Directory API",
+        json!(resources),
+        &["http://hl7.org/fhir/us/davinci-pdex-plan-net/ImplementationGuide/hl7.fhir.us.davinci-pdex-plan-net"],
+    ))
 }

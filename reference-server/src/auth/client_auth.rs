@@ -1,0 +1,104 @@
+//! Client authentication by HTTP Basic (RFC 6749 2.3.1; seed 002 "Exchange the auth code for
+//! tokens at the token endpoint using Basic authentication (client_id:client_secret)").
+
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::error::OAuthError;
+use crate::params::Params;
+use crate::registry::{Client, Registry};
+
+/// The authenticated client, or `invalid_client` (401). `client_secret_post` is not offered:
+/// credentials in the body are refused, and sending both is `invalid_request` (RFC 6749 2.3).
+pub fn authenticate<'r>(
+    headers: &HeaderMap,
+    params: &Params,
+    registry: &'r Registry,
+) -> Result<&'r Client, OAuthError> {
+    let in_body = params.contains("client_secret");
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Err(OAuthError::invalid_client(if in_body {
+            "client_secret_post is not supported: use HTTP Basic (client_secret_basic)"
+        } else {
+            "client authentication with HTTP Basic is required"
+        }));
+    };
+    if values.next().is_some() {
+        return Err(OAuthError::invalid_request("more than one Authorization header"));
+    }
+    if in_body {
+        return Err(OAuthError::invalid_request("use only one client authentication method"));
+    }
+    let (id, secret) = parse_basic(value.as_bytes())
+        .ok_or_else(|| OAuthError::invalid_client("malformed HTTP Basic credentials"))?;
+    let client = registry
+        .client(&id)
+        .filter(|c| {
+            aws_lc_rs::constant_time::verify_slices_are_equal(c.secret.as_bytes(), secret.as_bytes()).is_ok()
+        })
+        .ok_or_else(|| OAuthError::invalid_client("unknown client or wrong secret"))?;
+    // A client_id in the body must name the authenticated client (RFC 6749 3.2.1).
+    match params.single("client_id")? {
+        Some(body_id) if body_id != client.id => {
+            Err(OAuthError::invalid_request("client_id does not match the authenticated client"))
+        }
+        _ => Ok(client),
+    }
+}
+
+/// `Basic base64(urlencode(id) ":" urlencode(secret))` -> (id, secret).
+pub fn parse_basic(value: &[u8]) -> Option<(String, String)> {
+    let text = std::str::from_utf8(value).ok()?;
+    let (scheme, b64) = text.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(b64.trim()).ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let id = form_unescape(id)?;
+    let secret = form_unescape(secret)?;
+    (!id.is_empty()).then_some((id, secret))
+}
+
+/// Undoes `application/x-www-form-urlencoded` escaping of one value (RFC 6749 2.3.1
+/// form-encodes id and secret before Base64); None on a broken `%` escape or bad UTF-8.
+fn form_unescape(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_parsing() {
+        let v = format!("Basic {}", STANDARD.encode("my%20app:s%3Acret"));
+        assert_eq!(parse_basic(v.as_bytes()), Some(("my app".into(), "s:cret".into())));
+        assert_eq!(parse_basic(b"Bearer abc"), None);
+        let raw = format!("Basic {}", STANDARD.encode("a&b:c=d"));
+        assert_eq!(parse_basic(raw.as_bytes()), Some(("a&b".into(), "c=d".into())));
+        let broken = format!("Basic {}", STANDARD.encode("a%zz:b"));
+        assert_eq!(parse_basic(broken.as_bytes()), None);
+        assert_eq!(parse_basic(b"Basic !!!"), None);
+        let no_colon = format!("Basic {}", STANDARD.encode("nocolon"));
+        assert_eq!(parse_basic(no_colon.as_bytes()), None);
+    }
+}

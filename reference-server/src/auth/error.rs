@@ -1,0 +1,88 @@
+//! OAuth error responses of the token, introspection and revocation endpoints
+//! (RFC 6749 5.2): JSON, no caching, and a `Basic` challenge on `invalid_client`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An RFC 6749 5.2 error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthError {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub description: String,
+}
+
+impl OAuthError {
+    fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> OAuthError {
+        OAuthError { status, error, description: description.into() }
+    }
+
+    /// 400 `invalid_request`.
+    pub fn invalid_request(d: impl Into<String>) -> OAuthError {
+        OAuthError::new(StatusCode::BAD_REQUEST, "invalid_request", d)
+    }
+
+    /// 401 `invalid_client` (sent with `WWW-Authenticate: Basic`, RFC 6749 5.2).
+    pub fn invalid_client(d: impl Into<String>) -> OAuthError {
+        OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", d)
+    }
+
+    /// 400 `invalid_grant`.
+    pub fn invalid_grant(d: impl Into<String>) -> OAuthError {
+        OAuthError::new(StatusCode::BAD_REQUEST, "invalid_grant", d)
+    }
+
+    /// 400 `unauthorized_client`.
+    pub fn unauthorized_client(d: impl Into<String>) -> OAuthError {
+        OAuthError::new(StatusCode::BAD_REQUEST, "unauthorized_client", d)
+    }
+
+    /// 400 `unsupported_grant_type`.
+    pub fn unsupported_grant_type(d: impl Into<String>) -> OAuthError {
+        OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", d)
+    }
+
+    /// 400 `invalid_scope`.
+    pub fn invalid_scope(d: impl Into<String>) -> OAuthError {
+        OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", d)
+    }
+
+    /// 400 `unsupported_token_type` (RFC 7009 2.2.1).
+    pub fn unsupported_token_type(d: impl Into<String>) -> OAuthError {
+        OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_token_type", d)
+    }
+}
+
+impl From<crate::params::ParamError> for OAuthError {
+    fn from(e: crate::params::ParamError) -> OAuthError {
+        match e {
+            crate::params::ParamError::TooLarge => {
+                OAuthError::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", e.to_string())
+            }
+            crate::params::ParamError::Duplicate(_) => OAuthError::invalid_request(e.to_string()),
+        }
+    }
+}
+
+/// Adds `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 5.1).
+pub fn no_store(res: &mut Response) {
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": self.error, "error_description": self.description });
+        let mut res = (self.status, axum::Json(body)).into_response();
+        no_store(&mut res);
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"token\", charset=\"UTF-8\""),
+            );
+        }
+        res
+    }
+}

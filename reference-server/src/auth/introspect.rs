@@ -1,0 +1,113 @@
+//! Token introspection (RFC 7662) and revocation (RFC 7009). Both require the client's
+//! HTTP Basic credentials and only reveal or revoke that client's own tokens.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::client_auth;
+use super::error::{OAuthError, no_store};
+use super::token::form;
+use crate::state::AppState;
+use crate::tokens::now;
+
+/// `POST /oauth2/introspect`.
+pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match describe(&state, &headers, &body) {
+        Ok(v) => {
+            let mut res = axum::Json(v).into_response();
+            no_store(&mut res);
+            res
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+fn describe(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+    let params = form(headers, body)?;
+    let client = client_auth::authenticate(headers, &params, &state.registry)?;
+    let token = params.single("token")?.ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    // The hint only orders the search (RFC 7662 2.1); both kinds are always looked up.
+    // Choice: another client's token is reported inactive, so introspection cannot be used
+    // to probe tokens the caller does not own.
+    if let Some(a) = state.tokens.live_access(token).filter(|a| a.client_id == client.id) {
+        let mut v = json!({
+            "active": true,
+            "scope": a.scope.join(" "),
+            "client_id": a.client_id,
+            "token_type": "Bearer",
+            "exp": a.expires_at,
+            "iat": a.issued_at,
+            "iss": state.urls.issuer,
+        });
+        if let Some(p) = &a.patient_id {
+            v["patient"] = json!(p);
+            v["sub"] = json!(p);
+            v["fhirUser"] = json!(format!("{}/Patient/{p}", state.urls.patient_access));
+        }
+        return Ok(v);
+    }
+    let refresh = state.tokens.refresh.get(token).map(|r| r.clone());
+    if let Some(r) = refresh.filter(|r| {
+        r.client_id == client.id && r.expires_at > now() && state.tokens.grant_active(r.grant_id)
+    }) {
+        return Ok(json!({
+            "active": true,
+            "scope": r.scope.join(" "),
+            "client_id": r.client_id,
+            "exp": r.expires_at,
+            "iat": r.issued_at,
+            "iss": state.urls.issuer,
+            "sub": r.patient_id,
+            "patient": r.patient_id,
+        }));
+    }
+    Ok(json!({ "active": false }))
+}
+
+/// `POST /oauth2/revoke`.
+pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match revoke_token(&state, &headers, &body) {
+        Ok(()) => {
+            let mut res = StatusCode::OK.into_response();
+            no_store(&mut res);
+            res
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+fn revoke_token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
+    let params = form(headers, body)?;
+    let client = client_auth::authenticate(headers, &params, &state.registry)?;
+    let token = params.single("token")?.ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    match params.single("token_type_hint")? {
+        None | Some("access_token" | "refresh_token") => {}
+        Some(other) => {
+            return Err(OAuthError::unsupported_token_type(format!("cannot revoke `{other}` tokens")));
+        }
+    }
+    let foreign = || {
+        // RFC 7009 2.1: a token of another client is refused, not revoked.
+        OAuthError::unauthorized_client("the token was issued to another client")
+    };
+    if let Some(owner) = state.tokens.access.get(token).map(|a| a.client_id.clone()) {
+        if owner != client.id {
+            return Err(foreign());
+        }
+        state.tokens.access.remove(token);
+        return Ok(());
+    }
+    if let Some((owner, grant)) = state.tokens.refresh.get(token).map(|r| (r.client_id.clone(), r.grant_id)) {
+        if owner != client.id {
+            return Err(foreign());
+        }
+        // RFC 7009 2.1: revoking a refresh token also invalidates the grant's access tokens.
+        state.tokens.revoke_grant(grant);
+        state.tokens.refresh.remove(token);
+    }
+    // Unknown tokens are not an error (RFC 7009 2.2).
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! The member's login and consent steps between authorize and the redirect with the code.
+//! Login sets a session cookie; consent requires it, so only the browser that logged in can
+//! approve.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::authorize::{found, no_store};
+use super::pages;
+use crate::html::error_page;
+use crate::params::Params;
+use crate::redirect;
+use crate::state::AppState;
+use crate::tokens::{AuthorizationCode, PendingAuthorization, now, random_token};
+
+/// Name of the login session cookie.
+pub const SESSION_COOKIE: &str = "refserver_session";
+
+fn expired_page() -> Response {
+    error_page(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "this sign-in request is unknown or expired; start again from the application",
+    )
+}
+
+/// The live pending authorization named by the form's `tx`.
+fn pending(state: &AppState, params: &Params) -> Result<(String, PendingAuthorization), Response> {
+    let tx = match params.single("tx") {
+        Ok(Some(tx)) => tx.to_string(),
+        Ok(None) => return Err(expired_page()),
+        Err(e) => return Err(error_page(StatusCode::BAD_REQUEST, "invalid_request", &e.to_string())),
+    };
+    match state.tokens.pending.get(&tx) {
+        Some(p) if p.expires_at > now() => Ok((tx, p.clone())),
+        _ => Err(expired_page()),
+    }
+}
+
+fn form_params(headers: &HeaderMap, body: &Bytes) -> Result<Params, Response> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(error_page(StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request", "expected a form post"));
+    }
+    Params::parse(body).map_err(|e| error_page(StatusCode::BAD_REQUEST, "invalid_request", &e.to_string()))
+}
+
+/// `POST /oauth2/login`: check the member's password; show consent or the form again.
+pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let params = match form_params(&headers, &body) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (tx, pending) = match pending(&state, &params) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let client_name = state.registry.client(&pending.client_id).map_or("", |c| c.name.as_str());
+    let username = params.single("username").ok().flatten().unwrap_or("");
+    let password = params.single("password").ok().flatten().unwrap_or("");
+    let member = state.registry.member_by_username(username).filter(|m| {
+        aws_lc_rs::constant_time::verify_slices_are_equal(m.password.as_bytes(), password.as_bytes()).is_ok()
+    });
+    let action = format!("{}/login", state.urls.issuer);
+    let Some(member) = member else {
+        let page = pages::login_page(&action, &tx, client_name, Some("Unknown username or wrong password."));
+        return no_store(Html(page).into_response());
+    };
+    let session = random_token();
+    if let Some(mut p) = state.tokens.pending.get_mut(&tx) {
+        p.member = Some((member.patient_id.clone(), session.clone()));
+    }
+    let consent_action = format!("{}/consent", state.urls.issuer);
+    let mut res = Html(pages::consent_page(&consent_action, &tx, client_name, &pending)).into_response();
+    let secure = if state.urls.root.starts_with("https:") { "; Secure" } else { "" };
+    let cookie = format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax{secure}");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    no_store(res)
+}
+
+/// The session cookie's value, if the request carries exactly one.
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+/// `POST /oauth2/consent`: approve issues a code, deny redirects with `access_denied`.
+pub async fn consent(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let params = match form_params(&headers, &body) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (tx, pending) = match pending(&state, &params) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let Some((patient_id, session)) = pending.member.clone() else {
+        return error_page(StatusCode::BAD_REQUEST, "invalid_request", "sign in before giving consent");
+    };
+    let cookie_ok = session_cookie(&headers).is_some_and(|c| {
+        aws_lc_rs::constant_time::verify_slices_are_equal(c.as_bytes(), session.as_bytes()).is_ok()
+    });
+    if !cookie_ok {
+        return error_page(StatusCode::BAD_REQUEST, "invalid_request", "the sign-in session cookie is missing or wrong");
+    }
+    let decision = params.single("decision").ok().flatten();
+    if !matches!(decision, Some("approve" | "deny")) {
+        return error_page(StatusCode::BAD_REQUEST, "invalid_request", "decision must be approve or deny");
+    }
+    // The transaction is spent whatever the decision.
+    state.tokens.pending.remove(&tx);
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    let code;
+    if decision == Some("approve") {
+        let grant_id = state.tokens.new_grant(&pending.client_id, &patient_id);
+        code = random_token();
+        state.tokens.codes.insert(
+            code.clone(),
+            AuthorizationCode {
+                client_id: pending.client_id.clone(),
+                redirect_uri: pending.redirect_uri.clone(),
+                scope: pending.scope.clone(),
+                nonce: pending.nonce.clone(),
+                code_challenge: pending.code_challenge.clone(),
+                patient_id,
+                grant_id,
+                expires_at: now() + state.config.code_ttl,
+                redeemed: false,
+            },
+        );
+        pairs.push(("code", &code));
+    } else {
+        pairs.push(("error", "access_denied"));
+        pairs.push(("error_description", "the member denied access"));
+    }
+    if let Some(s) = &pending.state {
+        pairs.push(("state", s));
+    }
+    found(&redirect::with_params(&pending.redirect_uri, &pairs))
+}

@@ -1,0 +1,277 @@
+//! The token endpoint (seed 002 "Exchange the auth code", "Client credentials flow",
+//! "Refresh token redemption"; RFC 6749 4.1.3, 4.4, 5, 6; RFC 7636 4.6).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use super::client_auth;
+use super::error::{OAuthError, no_store};
+use crate::params::Params;
+use crate::registry::{Api, Client, GrantType};
+use crate::scope;
+use crate::state::AppState;
+use crate::tokens::{AccessToken, RefreshToken, now, random_token};
+
+/// `POST /oauth2/token`.
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match exchange(&state, &headers, &body) {
+        Ok(v) => {
+            let mut res = axum::Json(v).into_response();
+            no_store(&mut res);
+            res
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Form parameters of a POST to an OAuth endpoint, with duplicates refused.
+pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let params = Params::parse(body)?;
+    if let Some(dup) = params.first_duplicate() {
+        return Err(OAuthError::invalid_request(format!("parameter `{dup}` is repeated")));
+    }
+    Ok(params)
+}
+
+fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+    let params = form(headers, body)?;
+    let client = client_auth::authenticate(headers, &params, &state.registry)?;
+    let grant = match params.single("grant_type")? {
+        None => return Err(OAuthError::invalid_request("grant_type is required")),
+        Some("authorization_code") => GrantType::AuthorizationCode,
+        Some("client_credentials") => GrantType::ClientCredentials,
+        Some("refresh_token") => GrantType::RefreshToken,
+        Some(other) => {
+            return Err(OAuthError::unsupported_grant_type(format!("grant_type `{other}` is not supported")));
+        }
+    };
+    // Seed 002: each plan has its flow; a client may only use the grants it registered for.
+    if !client.grant_types.contains(&grant) {
+        return Err(OAuthError::unauthorized_client(format!(
+            "this client may not use the {} grant",
+            grant.as_str()
+        )));
+    }
+    match grant {
+        GrantType::AuthorizationCode => authorization_code(state, client, &params),
+        GrantType::ClientCredentials => client_credentials(state, client, &params),
+        GrantType::RefreshToken => refresh(state, client, &params),
+    }
+}
+
+fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Result<Value, OAuthError> {
+    let code = params.single("code")?.ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let redirect_uri = params
+        .single("redirect_uri")?
+        .ok_or_else(|| OAuthError::invalid_request("redirect_uri is required (it was sent at authorize)"))?;
+    let verifier = params.single("code_verifier")?;
+    let issued = {
+        let mut entry = state
+            .tokens
+            .codes
+            .get_mut(code)
+            .ok_or_else(|| OAuthError::invalid_grant("unknown or expired authorization code"))?;
+        if entry.client_id != client.id {
+            return Err(OAuthError::invalid_grant("the code was issued to another client"));
+        }
+        if entry.redeemed {
+            // RFC 6749 4.1.2: a replayed code revokes the tokens it issued.
+            let grant = entry.grant_id;
+            drop(entry);
+            state.tokens.revoke_grant(grant);
+            return Err(OAuthError::invalid_grant("the code was already used; its tokens are revoked"));
+        }
+        entry.redeemed = true;
+        entry.clone()
+    };
+    if issued.expires_at <= now() {
+        return Err(OAuthError::invalid_grant("the authorization code expired"));
+    }
+    if !state.tokens.grant_active(issued.grant_id) {
+        return Err(OAuthError::invalid_grant("the authorization was revoked"));
+    }
+    if issued.redirect_uri != redirect_uri {
+        return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
+    }
+    match (&issued.code_challenge, verifier) {
+        (None, None) => {}
+        (Some(challenge), Some(v)) => {
+            if !is_verifier(v) || &s256(v) != challenge {
+                return Err(OAuthError::invalid_grant("code_verifier does not match the code_challenge"));
+            }
+        }
+        (Some(_), None) => return Err(OAuthError::invalid_grant("code_verifier is required (PKCE)")),
+        // OAuth 2.1 4.1.3: a verifier for a code issued without a challenge is refused.
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_grant("no code_challenge was sent for this code"));
+        }
+    }
+    let t = now();
+    let access_token = random_token();
+    let refresh_token = random_token();
+    let access = AccessToken {
+        client_id: client.id.clone(),
+        scope: issued.scope.clone(),
+        patient_id: Some(issued.patient_id.clone()),
+        grant_id: Some(issued.grant_id),
+        issued_at: t,
+        expires_at: t + state.config.access_token_ttl,
+    };
+    let mut claims = json!({
+        "iss": state.urls.issuer,
+        "sub": issued.patient_id,
+        "aud": client.id,
+        "exp": t + state.config.access_token_ttl,
+        "iat": t,
+        "fhirUser": format!("{}/Patient/{}", state.urls.patient_access, issued.patient_id),
+    });
+    if let Some(n) = &issued.nonce {
+        claims["nonce"] = json!(n);
+    }
+    let id_token = state
+        .key
+        .sign_jwt(&claims)
+        .map_err(|_| OAuthError::invalid_request("temporarily unable to sign the id_token"))?;
+    state.tokens.access.insert(access_token.clone(), access);
+    state.tokens.refresh.insert(
+        refresh_token.clone(),
+        RefreshToken {
+            client_id: client.id.clone(),
+            scope: issued.scope.clone(),
+            patient_id: issued.patient_id.clone(),
+            grant_id: issued.grant_id,
+            issued_at: t,
+            expires_at: t + state.config.refresh_token_ttl,
+        },
+    );
+    Ok(json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": state.config.access_token_ttl,
+        "scope": issued.scope.join(" "),
+        "patient": issued.patient_id,
+        "id_token": id_token,
+        "refresh_token": refresh_token,
+    }))
+}
+
+fn client_credentials(state: &AppState, client: &Client, params: &Params) -> Result<Value, OAuthError> {
+    let plan = state
+        .registry
+        .plan_for_api(Api::ProviderDirectory)
+        .ok_or_else(|| OAuthError::unauthorized_client("no Provider Directory plan is configured"))?;
+    let raw = params.single("scope")?;
+    let requested = raw
+        .map(scope::parse)
+        .unwrap_or(Err(scope::ScopeError::Missing))
+        .map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+    // Seed 002's example sends `openid fhirUser system/*.rs`: tolerated, only system/*.rs granted.
+    let granted = scope::grant(&requested, plan).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+    let t = now();
+    let access_token = random_token();
+    state.tokens.access.insert(
+        access_token.clone(),
+        AccessToken {
+            client_id: client.id.clone(),
+            scope: granted.clone(),
+            patient_id: None,
+            grant_id: None,
+            issued_at: t,
+            expires_at: t + state.config.access_token_ttl,
+        },
+    );
+    // No refresh token for client credentials (RFC 6749 4.4.3), no id_token (no end user).
+    Ok(json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": state.config.access_token_ttl,
+        "scope": granted.join(" "),
+    }))
+}
+
+fn refresh(state: &AppState, client: &Client, params: &Params) -> Result<Value, OAuthError> {
+    let token = params
+        .single("refresh_token")?
+        .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+    let stored = state
+        .tokens
+        .refresh
+        .get(token)
+        .map(|r| r.clone())
+        .ok_or_else(|| OAuthError::invalid_grant("unknown refresh token"))?;
+    if stored.client_id != client.id {
+        return Err(OAuthError::invalid_grant("the refresh token was issued to another client"));
+    }
+    if stored.expires_at <= now() {
+        return Err(OAuthError::invalid_grant("the refresh token expired"));
+    }
+    if !state.tokens.grant_active(stored.grant_id) {
+        return Err(OAuthError::invalid_grant("the member revoked this authorization"));
+    }
+    let scope = match params.single("scope")? {
+        None => stored.scope.clone(),
+        Some(raw) => scope::parse(raw)
+            .and_then(|req| scope::narrow(&req, &stored.scope))
+            .map_err(|e| OAuthError::invalid_scope(e.to_string()))?,
+    };
+    let t = now();
+    let access_token = random_token();
+    state.tokens.access.insert(
+        access_token.clone(),
+        AccessToken {
+            client_id: client.id.clone(),
+            scope: scope.clone(),
+            patient_id: Some(stored.patient_id.clone()),
+            grant_id: Some(stored.grant_id),
+            issued_at: t,
+            expires_at: t + state.config.access_token_ttl,
+        },
+    );
+    // The refresh token is not rotated; no new id_token on refresh (OIDC Core 12.2 allows
+    // omitting it, and it keeps refresh cheap under load).
+    Ok(json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": state.config.access_token_ttl,
+        "scope": scope.join(" "),
+        "patient": stored.patient_id,
+        "refresh_token": token,
+    }))
+}
+
+/// RFC 7636 4.1: 43..128 unreserved characters.
+fn is_verifier(v: &str) -> bool {
+    (43..=128).contains(&v.len())
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+/// BASE64URL(SHA256(verifier)).
+pub fn s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn s256_matches_rfc_7636_appendix_b() {
+        assert_eq!(
+            super::s256("dBjftJeZ4CVP-mB92K27uhbUJU2p1r-wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        assert!(!super::is_verifier("short"));
+    }
+}

@@ -1,0 +1,162 @@
+//! Shared helpers of the integration tests: a server on an ephemeral loopback port and the
+//! member flow driven through the real login and consent forms.
+#![allow(dead_code)]
+
+use reference_server::{Config, RunningServer};
+use reqwest::redirect::Policy;
+use serde_json::Value;
+
+pub const PA_CLIENT: &str = "patient-access-app";
+pub const PA_SECRET: &str = "pa-demo-secret-7f3c";
+pub const PA2_CLIENT: &str = "patient-access-app-2";
+pub const PA2_SECRET: &str = "pa2-demo-secret-91ab";
+pub const PD_CLIENT: &str = "provider-directory-app";
+pub const PD_SECRET: &str = "pd-demo-secret-4e2d";
+pub const NP_CLIENT: &str = "no-plan-app";
+pub const NP_SECRET: &str = "np-demo-secret-0c55";
+pub const REDIRECT: &str = "https://client-app.com/redirect";
+pub const REDIRECT_SLASH: &str = "https://client-app.com/callback/";
+pub const SCOPE: &str = "openid fhirUser launch/patient patient/*.rs";
+pub const MEMBER1: (&str, &str, &str) =
+    ("sbx-patientAccessMember-1", "hpTest11", "ffaa7043-d695-4cf0-a541-945bca539041");
+pub const MEMBER2: (&str, &str, &str) =
+    ("sbx-patientAccessMember-2", "hpTest22", "b5631ecf-b58c-48f5-87f0-b9988f41969b");
+
+/// Starts a server with default settings on 127.0.0.1:0.
+pub async fn server() -> RunningServer {
+    server_with(Config::ephemeral()).await
+}
+
+/// Starts a server with `config`.
+pub async fn server_with(config: Config) -> RunningServer {
+    reference_server::start(config).await.expect("server starts")
+}
+
+/// A client that keeps cookies and never follows redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+}
+
+/// A plain client that never follows redirects.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder().redirect(Policy::none()).build().expect("client")
+}
+
+/// The authorize URL with the given parameters.
+pub fn authorize_url(s: &RunningServer, params: &[(&str, &str)]) -> String {
+    let mut u = url::Url::parse(&s.state.urls.authorize).expect("url");
+    u.query_pairs_mut().extend_pairs(params);
+    u.to_string()
+}
+
+/// The standard parameters for `client` with `redirect_uri`.
+pub fn std_params<'a>(client: &'a str, redirect_uri: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("response_type", "code"),
+        ("client_id", client),
+        ("redirect_uri", redirect_uri),
+        ("scope", SCOPE),
+        ("state", "st-123"),
+    ]
+}
+
+/// The value of hidden input `name` in an HTML form.
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_string())
+}
+
+/// Query parameters of a redirect `Location`.
+pub fn location_params(res: &reqwest::Response) -> Vec<(String, String)> {
+    let loc = res.headers().get("location").expect("location").to_str().expect("ascii");
+    url::Url::parse(loc).expect("absolute location").query_pairs().into_owned().collect()
+}
+
+pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+/// Drives authorize -> login -> consent with `decision`; returns the final 302 response.
+pub async fn member_flow(
+    s: &RunningServer,
+    params: &[(&str, &str)],
+    member: (&str, &str, &str),
+    decision: &str,
+) -> reqwest::Response {
+    let b = browser();
+    let page = b.get(authorize_url(s, params)).send().await.expect("authorize");
+    assert_eq!(page.status(), 200, "authorize should show the login page");
+    let html = page.text().await.expect("body");
+    let tx = hidden(&html, "tx").expect("tx in login form");
+    let consent = b
+        .post(format!("{}/login", s.state.urls.issuer))
+        .form(&[("tx", tx.as_str()), ("username", member.0), ("password", member.1)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(consent.status(), 200);
+    let html = consent.text().await.expect("body");
+    assert!(html.contains("id=\"consent-form\""), "consent page expected: {html}");
+    b.post(format!("{}/consent", s.state.urls.issuer))
+        .form(&[("tx", tx.as_str()), ("decision", decision)])
+        .send()
+        .await
+        .expect("consent")
+}
+
+/// A fresh authorization code for `client` / `redirect_uri` and member 1.
+pub async fn code_for(s: &RunningServer, extra: &[(&str, &str)], client: &str, redirect_uri: &str) -> String {
+    let mut params = std_params(client, redirect_uri);
+    params.extend_from_slice(extra);
+    let res = member_flow(s, &params, MEMBER1, "approve").await;
+    assert_eq!(res.status(), 302);
+    let pairs = location_params(&res);
+    param(&pairs, "code").expect("code").to_string()
+}
+
+/// POSTs a form to the token endpoint with Basic credentials.
+pub async fn token_request(
+    s: &RunningServer,
+    creds: Option<(&str, &str)>,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = http().post(&s.state.urls.token).form(form);
+    if let Some((id, secret)) = creds {
+        req = req.basic_auth(id, Some(secret));
+    }
+    req.send().await.expect("token request")
+}
+
+/// Full member login and code exchange; returns the token response JSON.
+pub async fn member_tokens(s: &RunningServer, member: (&str, &str, &str)) -> Value {
+    let res = member_flow(s, &std_params(PA_CLIENT, REDIRECT), member, "approve").await;
+    let pairs = location_params(&res);
+    let code = param(&pairs, "code").expect("code").to_string();
+    let res = token_request(
+        s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT)],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.expect("json")
+}
+
+/// A client-credentials token for the Provider Directory app.
+pub async fn directory_token(s: &RunningServer) -> Value {
+    let res = token_request(
+        s,
+        Some((PD_CLIENT, PD_SECRET)),
+        &[("grant_type", "client_credentials"), ("scope", "system/*.rs")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.expect("json")
+}
+
+/// GET with a bearer token.
+pub async fn get_bearer(url: &str, token: &str) -> reqwest::Response {
+    http().get(url).bearer_auth(token).send().await.expect("get")
+}
