@@ -16,6 +16,7 @@ pub mod gateway;
 pub mod home;
 pub mod html;
 pub mod keys;
+pub mod limits;
 pub mod member;
 pub mod outcome;
 pub mod params;
@@ -51,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .merge(member::router())
         .merge(fhir::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(limits::bound_request))
         .with_state(state)
 }
 
@@ -133,4 +135,18 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
         served
     });
     Ok(RunningServer { addr, state, shutdown: Some(tx), task })
+}
+
+/// Starts the server, prints where it listens, and serves until Ctrl-C.
+pub async fn run_foreground(config: Config) -> Result<(), String> {
+    let server = start(config).await?;
+    let urls = &server.state.urls;
+    println!("reference server listening on {}", server.addr);
+    println!("  home page:          {}/", urls.root);
+    println!("  Patient Access:     {}", urls.patient_access);
+    println!("  Provider Directory: {}", urls.provider_directory);
+    println!("  SMART discovery:    {}/.well-known/smart-configuration", urls.patient_access);
+    let _ = tokio::signal::ctrl_c().await;
+    server.shutdown().await;
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! `reference-server`: parse flags, start, print where it listens, run until Ctrl-C.
+//! `reference-server`: parse flags, serve until Ctrl-C.
 
 use clap::Parser;
 use reference_server::Config;
@@ -12,21 +12,11 @@ async fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let config = Config::parse();
-    let server = match reference_server::start(config).await {
-        Ok(s) => s,
+    match reference_server::run_foreground(Config::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("reference-server: {e}");
-            return std::process::ExitCode::from(2);
+            std::process::ExitCode::from(2)
         }
-    };
-    let urls = &server.state.urls;
-    println!("reference-server listening on {}", server.addr);
-    println!("  home page:          {}/", urls.root);
-    println!("  Patient Access:     {}", urls.patient_access);
-    println!("  Provider Directory: {}", urls.provider_directory);
-    println!("  SMART discovery:    {}/.well-known/smart-configuration", urls.patient_access);
-    let _ = tokio::signal::ctrl_c().await;
-    server.shutdown().await;
-    std::process::ExitCode::SUCCESS
+    }
 }

@@ -2,6 +2,7 @@
 //! member flow driven through the real login and consent forms.
 #![allow(dead_code)]
 
+use reference_server::urls::Urls;
 use reference_server::{Config, RunningServer};
 use reqwest::redirect::Policy;
 use serde_json::Value;
@@ -17,10 +18,34 @@ pub const NP_SECRET: &str = "np-demo-secret-0c55";
 pub const REDIRECT: &str = "https://client-app.com/redirect";
 pub const REDIRECT_SLASH: &str = "https://client-app.com/callback/";
 pub const SCOPE: &str = "openid fhirUser launch/patient patient/*.rs";
-pub const MEMBER1: (&str, &str, &str) =
-    ("sbx-patientAccessMember-1", "hpTest11", "ffaa7043-d695-4cf0-a541-945bca539041");
-pub const MEMBER2: (&str, &str, &str) =
-    ("sbx-patientAccessMember-2", "hpTest22", "b5631ecf-b58c-48f5-87f0-b9988f41969b");
+pub const MEMBER1: (&str, &str, &str) = (
+    "sbx-patientAccessMember-1",
+    "hpTest11",
+    "ffaa7043-d695-4cf0-a541-945bca539041",
+);
+pub const MEMBER2: (&str, &str, &str) = (
+    "sbx-patientAccessMember-2",
+    "hpTest22",
+    "b5631ecf-b58c-48f5-87f0-b9988f41969b",
+);
+
+/// Anything that knows the server's URLs: a running server in-process, or just its URLs
+/// (benchmarks drive a server in another process).
+pub trait Target {
+    fn urls(&self) -> &Urls;
+}
+
+impl Target for RunningServer {
+    fn urls(&self) -> &Urls {
+        &self.state.urls
+    }
+}
+
+impl Target for Urls {
+    fn urls(&self) -> &Urls {
+        self
+    }
+}
 
 /// Starts a server with default settings on 127.0.0.1:0.
 pub async fn server() -> RunningServer {
@@ -29,22 +54,31 @@ pub async fn server() -> RunningServer {
 
 /// Starts a server with `config`.
 pub async fn server_with(config: Config) -> RunningServer {
-    reference_server::start(config).await.expect("server starts")
+    reference_server::start(config)
+        .await
+        .expect("server starts")
 }
 
 /// A client that keeps cookies and never follows redirects.
 pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
 }
 
 /// A plain client that never follows redirects.
 pub fn http() -> reqwest::Client {
-    reqwest::Client::builder().redirect(Policy::none()).build().expect("client")
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
 }
 
 /// The authorize URL with the given parameters.
-pub fn authorize_url(s: &RunningServer, params: &[(&str, &str)]) -> String {
-    let mut u = url::Url::parse(&s.state.urls.authorize).expect("url");
+pub fn authorize_url(s: &impl Target, params: &[(&str, &str)]) -> String {
+    let mut u = url::Url::parse(&s.urls().authorize).expect("url");
     u.query_pairs_mut().extend_pairs(params);
     u.to_string()
 }
@@ -70,36 +104,59 @@ pub fn hidden(html: &str, name: &str) -> Option<String> {
 
 /// Query parameters of a redirect `Location`.
 pub fn location_params(res: &reqwest::Response) -> Vec<(String, String)> {
-    let loc = res.headers().get("location").expect("location").to_str().expect("ascii");
-    url::Url::parse(loc).expect("absolute location").query_pairs().into_owned().collect()
+    let loc = res
+        .headers()
+        .get("location")
+        .expect("location")
+        .to_str()
+        .expect("ascii");
+    url::Url::parse(loc)
+        .expect("absolute location")
+        .query_pairs()
+        .into_owned()
+        .collect()
 }
 
 pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// Drives authorize -> login -> consent with `decision`; returns the final 302 response.
 pub async fn member_flow(
-    s: &RunningServer,
+    s: &impl Target,
     params: &[(&str, &str)],
     member: (&str, &str, &str),
     decision: &str,
 ) -> reqwest::Response {
     let b = browser();
-    let page = b.get(authorize_url(s, params)).send().await.expect("authorize");
+    let page = b
+        .get(authorize_url(s, params))
+        .send()
+        .await
+        .expect("authorize");
     assert_eq!(page.status(), 200, "authorize should show the login page");
     let html = page.text().await.expect("body");
     let tx = hidden(&html, "tx").expect("tx in login form");
     let consent = b
-        .post(format!("{}/login", s.state.urls.issuer))
-        .form(&[("tx", tx.as_str()), ("username", member.0), ("password", member.1)])
+        .post(format!("{}/login", s.urls().issuer))
+        .form(&[
+            ("tx", tx.as_str()),
+            ("username", member.0),
+            ("password", member.1),
+        ])
         .send()
         .await
         .expect("login");
     assert_eq!(consent.status(), 200);
     let html = consent.text().await.expect("body");
-    assert!(html.contains("id=\"consent-form\""), "consent page expected: {html}");
-    b.post(format!("{}/consent", s.state.urls.issuer))
+    assert!(
+        html.contains("id=\"consent-form\""),
+        "consent page expected: {html}"
+    );
+    b.post(format!("{}/consent", s.urls().issuer))
         .form(&[("tx", tx.as_str()), ("decision", decision)])
         .send()
         .await
@@ -107,7 +164,12 @@ pub async fn member_flow(
 }
 
 /// A fresh authorization code for `client` / `redirect_uri` and member 1.
-pub async fn code_for(s: &RunningServer, extra: &[(&str, &str)], client: &str, redirect_uri: &str) -> String {
+pub async fn code_for(
+    s: &impl Target,
+    extra: &[(&str, &str)],
+    client: &str,
+    redirect_uri: &str,
+) -> String {
     let mut params = std_params(client, redirect_uri);
     params.extend_from_slice(extra);
     let res = member_flow(s, &params, MEMBER1, "approve").await;
@@ -118,11 +180,11 @@ pub async fn code_for(s: &RunningServer, extra: &[(&str, &str)], client: &str, r
 
 /// POSTs a form to the token endpoint with Basic credentials.
 pub async fn token_request(
-    s: &RunningServer,
+    s: &impl Target,
     creds: Option<(&str, &str)>,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
-    let mut req = http().post(&s.state.urls.token).form(form);
+    let mut req = http().post(&s.urls().token).form(form);
     if let Some((id, secret)) = creds {
         req = req.basic_auth(id, Some(secret));
     }
@@ -130,14 +192,18 @@ pub async fn token_request(
 }
 
 /// Full member login and code exchange; returns the token response JSON.
-pub async fn member_tokens(s: &RunningServer, member: (&str, &str, &str)) -> Value {
+pub async fn member_tokens(s: &impl Target, member: (&str, &str, &str)) -> Value {
     let res = member_flow(s, &std_params(PA_CLIENT, REDIRECT), member, "approve").await;
     let pairs = location_params(&res);
     let code = param(&pairs, "code").expect("code").to_string();
     let res = token_request(
         s,
         Some((PA_CLIENT, PA_SECRET)),
-        &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT)],
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", REDIRECT),
+        ],
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -145,11 +211,14 @@ pub async fn member_tokens(s: &RunningServer, member: (&str, &str, &str)) -> Val
 }
 
 /// A client-credentials token for the Provider Directory app.
-pub async fn directory_token(s: &RunningServer) -> Value {
+pub async fn directory_token(s: &impl Target) -> Value {
     let res = token_request(
         s,
         Some((PD_CLIENT, PD_SECRET)),
-        &[("grant_type", "client_credentials"), ("scope", "system/*.rs")],
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "system/*.rs"),
+        ],
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -158,5 +227,10 @@ pub async fn directory_token(s: &RunningServer) -> Value {
 
 /// GET with a bearer token.
 pub async fn get_bearer(url: &str, token: &str) -> reqwest::Response {
-    http().get(url).bearer_auth(token).send().await.expect("get")
+    http()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get")
 }
