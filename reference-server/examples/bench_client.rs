@@ -28,7 +28,9 @@ async fn main() -> Result<(), String> {
         Some("exchange") if args.len() == 5 => {
             let urls = Urls::new(&args[2]);
             let n: usize = args[3].parse().map_err(|_| "codes must be a number")?;
-            let conc: usize = args[4].parse().map_err(|_| "concurrency must be a number")?;
+            let conc: usize = args[4]
+                .parse()
+                .map_err(|_| "concurrency must be a number")?;
             exchange(urls, n, conc).await
         }
         _ => Err("usage: bench_client token <root> | exchange <root> <codes> <concurrency>".into()),
@@ -64,11 +66,17 @@ async fn exchange(urls: Urls, n: usize, conc: usize) -> Result<(), String> {
         workers.spawn(async move {
             let mut ok = 0usize;
             loop {
-                let Some(code) = queue.lock().ok().and_then(|mut q| q.pop()) else { break };
+                let Some(code) = queue.lock().ok().and_then(|mut q| q.pop()) else {
+                    break;
+                };
                 let res = client
                     .post(&token_url)
                     .basic_auth(PA_CLIENT, Some(PA_SECRET))
-                    .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT)])
+                    .form(&[
+                        ("grant_type", "authorization_code"),
+                        ("code", &code),
+                        ("redirect_uri", REDIRECT),
+                    ])
                     .send()
                     .await;
                 if let Ok(r) = res
@@ -86,7 +94,10 @@ async fn exchange(urls: Urls, n: usize, conc: usize) -> Result<(), String> {
         ok += r.map_err(|e| e.to_string())?;
     }
     let secs = started.elapsed().as_secs_f64();
-    println!("{}", json!({ "codes": n, "exchanged": ok, "seconds": secs, "per_second": ok as f64 / secs }));
+    println!(
+        "{}",
+        json!({ "codes": n, "exchanged": ok, "seconds": secs, "per_second": ok as f64 / secs })
+    );
     if ok != n {
         return Err(format!("only {ok} of {n} exchanges succeeded"));
     }

@@ -20,11 +20,26 @@ const PUBLISHED: &str = "2026-01-15";
 pub fn router() -> Router<AppState> {
     let smart = "/.well-known/smart-configuration";
     Router::new()
-        .route(&format!("{PATIENT_ACCESS_PATH}{smart}"), get(smart_configuration))
-        .route(&format!("{PROVIDER_DIRECTORY_PATH}{smart}"), get(smart_configuration))
-        .route(&format!("{PATIENT_ACCESS_PATH}/metadata"), get(patient_access_metadata))
-        .route(&format!("{PROVIDER_DIRECTORY_PATH}/metadata"), get(directory_metadata))
-        .route(&format!("{OAUTH_PATH}/.well-known/openid-configuration"), get(openid_configuration))
+        .route(
+            &format!("{PATIENT_ACCESS_PATH}{smart}"),
+            get(smart_configuration),
+        )
+        .route(
+            &format!("{PROVIDER_DIRECTORY_PATH}{smart}"),
+            get(smart_configuration),
+        )
+        .route(
+            &format!("{PATIENT_ACCESS_PATH}/metadata"),
+            get(patient_access_metadata),
+        )
+        .route(
+            &format!("{PROVIDER_DIRECTORY_PATH}/metadata"),
+            get(directory_metadata),
+        )
+        .route(
+            &format!("{OAUTH_PATH}/.well-known/openid-configuration"),
+            get(openid_configuration),
+        )
 }
 
 /// The SMART configuration document (the same for both bases: one authorization server).
@@ -98,7 +113,13 @@ fn security(urls: &Urls) -> Value {
     })
 }
 
-fn capability_statement(urls: &Urls, base: &str, name: &str, resources: Value, implementation_guides: &[&str]) -> Value {
+fn capability_statement(
+    urls: &Urls,
+    base: &str,
+    name: &str,
+    resources: Value,
+    implementation_guides: &[&str],
+) -> Value {
     json!({
         "resourceType": "CapabilityStatement",
         "id": name.to_ascii_lowercase().replace(' ', "-"),
@@ -137,35 +158,96 @@ fn resource_entry(kind: &str, profile: &str, everything: bool) -> Value {
 
 /// Resource types of the Patient Access API with the profile each conforms to.
 pub const PATIENT_ACCESS_TYPES: &[(&str, &str)] = &[
-    ("Patient", "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Patient"),
-    ("Coverage", "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Coverage"),
-    ("ExplanationOfBenefit", "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit"),
-    ("Condition", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-problems-health-concerns"),
-    ("Observation", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab"),
-    ("Encounter", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-encounter"),
-    ("MedicationRequest", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationrequest"),
-    ("AllergyIntolerance", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-allergyintolerance"),
-    ("Immunization", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-immunization"),
-    ("Procedure", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-procedure"),
-    ("Organization", "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Organization"),
-    ("Practitioner", "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Practitioner"),
-    ("MedicationKnowledge", "http://hl7.org/fhir/us/davinci-drug-formulary/StructureDefinition/usdf-FormularyDrug"),
+    (
+        "Patient",
+        "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Patient",
+    ),
+    (
+        "Coverage",
+        "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Coverage",
+    ),
+    (
+        "ExplanationOfBenefit",
+        "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-ExplanationOfBenefit",
+    ),
+    (
+        "Condition",
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-condition-problems-health-concerns",
+    ),
+    (
+        "Observation",
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab",
+    ),
+    (
+        "Encounter",
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-encounter",
+    ),
+    (
+        "MedicationRequest",
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationrequest",
+    ),
+    (
+        "AllergyIntolerance",
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-allergyintolerance",
+    ),
+    (
+        "Immunization",
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-immunization",
+    ),
+    (
+        "Procedure",
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-procedure",
+    ),
+    (
+        "Organization",
+        "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Organization",
+    ),
+    (
+        "Practitioner",
+        "http://hl7.org/fhir/us/carin-bb/StructureDefinition/C4BB-Practitioner",
+    ),
+    (
+        "MedicationKnowledge",
+        "http://hl7.org/fhir/us/davinci-drug-formulary/StructureDefinition/usdf-FormularyDrug",
+    ),
 ];
 
 /// Resource types of the Provider Directory API with their Plan-Net profiles.
 pub const DIRECTORY_TYPES: &[(&str, &str)] = &[
-    ("Practitioner", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Practitioner"),
-    ("PractitionerRole", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-PractitionerRole"),
-    ("Organization", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Organization"),
-    ("Location", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Location"),
-    ("HealthcareService", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-HealthcareService"),
-    ("InsurancePlan", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-InsurancePlan"),
-    ("Endpoint", "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Endpoint"),
+    (
+        "Practitioner",
+        "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Practitioner",
+    ),
+    (
+        "PractitionerRole",
+        "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-PractitionerRole",
+    ),
+    (
+        "Organization",
+        "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Organization",
+    ),
+    (
+        "Location",
+        "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Location",
+    ),
+    (
+        "HealthcareService",
+        "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-HealthcareService",
+    ),
+    (
+        "InsurancePlan",
+        "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-InsurancePlan",
+    ),
+    (
+        "Endpoint",
+        "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/plannet-Endpoint",
+    ),
 ];
 
 fn fhir_json(v: Value) -> Response {
     let mut res = axum::Json(v).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
     res
 }
 
@@ -189,12 +271,17 @@ async fn patient_access_metadata(State(state): State<AppState>) -> Response {
 }
 
 async fn directory_metadata(State(state): State<AppState>) -> Response {
-    let resources: Vec<Value> = DIRECTORY_TYPES.iter().map(|(t, p)| resource_entry(t, p, false)).collect();
+    let resources: Vec<Value> = DIRECTORY_TYPES
+        .iter()
+        .map(|(t, p)| resource_entry(t, p, false))
+        .collect();
     fhir_json(capability_statement(
         &state.urls,
         &state.urls.provider_directory,
         "Provider Directory API",
         json!(resources),
-        &["http://hl7.org/fhir/us/davinci-pdex-plan-net/ImplementationGuide/hl7.fhir.us.davinci-pdex-plan-net"],
+        &[
+            "http://hl7.org/fhir/us/davinci-pdex-plan-net/ImplementationGuide/hl7.fhir.us.davinci-pdex-plan-net",
+        ],
     ))
 }

@@ -6,21 +6,41 @@ pub fn period(text: &str) -> Option<(i64, i64)> {
     let b = text.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = text.get(r)?;
-        if s.bytes().all(|c| c.is_ascii_digit()) { s.parse().ok() } else { None }
+        if s.bytes().all(|c| c.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
     };
     let year = num(0..4)?;
     match b.len() {
-        4 => Some((days(year, 1, 1)? * 86_400, days(year + 1, 1, 1)? * 86_400 - 1)),
+        4 => Some((
+            days(year, 1, 1)? * 86_400,
+            days(year + 1, 1, 1)? * 86_400 - 1,
+        )),
         7 if b[4] == b'-' => {
             let month = num(5..7)?;
-            let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-            Some((days(year, month, 1)? * 86_400, days(ny, nm, 1)? * 86_400 - 1))
+            let (ny, nm) = if month == 12 {
+                (year + 1, 1)
+            } else {
+                (year, month + 1)
+            };
+            Some((
+                days(year, month, 1)? * 86_400,
+                days(ny, nm, 1)? * 86_400 - 1,
+            ))
         }
         10 if b[4] == b'-' && b[7] == b'-' => {
             let start = days(year, num(5..7)?, num(8..10)?)? * 86_400;
             Some((start, start + 86_399))
         }
-        n if n >= 20 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':' => {
+        n if n >= 20
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b'T'
+            && b[13] == b':'
+            && b[16] == b':' =>
+        {
             let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
             if hh > 23 || mm > 59 || ss > 60 {
                 return None;
@@ -35,7 +55,10 @@ pub fn period(text: &str) -> Option<(i64, i64)> {
             }
             let offset = match rest {
                 "Z" => 0,
-                tz if tz.len() == 6 && (tz.starts_with('+') || tz.starts_with('-')) && &tz[3..4] == ":" => {
+                tz if tz.len() == 6
+                    && (tz.starts_with('+') || tz.starts_with('-'))
+                    && &tz[3..4] == ":" =>
+                {
                     let h: i64 = tz.get(1..3)?.parse().ok()?;
                     let m: i64 = tz.get(4..6)?.parse().ok()?;
                     let sign = if tz.starts_with('-') { -1 } else { 1 };
@@ -43,7 +66,8 @@ pub fn period(text: &str) -> Option<(i64, i64)> {
                 }
                 _ => return None,
             };
-            let t = days(year, num(5..7)?, num(8..10)?)? * 86_400 + hh * 3600 + mm * 60 + ss - offset;
+            let t =
+                days(year, num(5..7)?, num(8..10)?)? * 86_400 + hh * 3600 + mm * 60 + ss - offset;
             Some((t, t))
         }
         _ => None,

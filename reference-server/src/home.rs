@@ -19,20 +19,40 @@ const LISTED_MEMBERS: usize = 10;
 
 async fn home(State(state): State<AppState>) -> Response {
     let u = &state.urls;
-    let row = |k: &str, v: &str| format!("<tr><th>{}</th><td><code>{}</code></td></tr>", escape(k), escape(v));
-    let mut body = String::from("<p>The documented SMART-on-FHIR payer API, implemented exactly. Sandbox data only.</p>");
+    let row = |k: &str, v: &str| {
+        format!(
+            "<tr><th>{}</th><td><code>{}</code></td></tr>",
+            escape(k),
+            escape(v)
+        )
+    };
+    let mut body = String::from(
+        "<p>The documented SMART-on-FHIR payer API, implemented exactly. Sandbox data only.</p>",
+    );
     body.push_str("<h2>Base URLs and endpoints</h2><table>");
     for (k, v) in [
         ("Patient Access FHIR base", u.patient_access.as_str()),
-        ("Provider Directory FHIR base", u.provider_directory.as_str()),
-        ("SMART configuration", &format!("{}/.well-known/smart-configuration", u.patient_access)),
-        ("CapabilityStatement", &format!("{}/metadata", u.patient_access)),
+        (
+            "Provider Directory FHIR base",
+            u.provider_directory.as_str(),
+        ),
+        (
+            "SMART configuration",
+            &format!("{}/.well-known/smart-configuration", u.patient_access),
+        ),
+        (
+            "CapabilityStatement",
+            &format!("{}/metadata", u.patient_access),
+        ),
         ("authorize", u.authorize.as_str()),
         ("token", u.token.as_str()),
         ("introspect (RFC 7662)", u.introspect.as_str()),
         ("revoke (RFC 7009)", u.revoke.as_str()),
         ("JWKS", u.jwks.as_str()),
-        ("member grants (GET, DELETE /{client_id}; member Basic auth)", u.member_grants.as_str()),
+        (
+            "member grants (GET, DELETE /{client_id}; member Basic auth)",
+            u.member_grants.as_str(),
+        ),
     ] {
         body.push_str(&row(k, v));
     }
@@ -81,6 +101,9 @@ async fn home(State(state): State<AppState>) -> Response {
         authz = u.authorize,
         token = u.token,
     );
-    body.push_str(&format!("<h2>Try it with curl</h2><pre>{}</pre>", escape(&curl)));
+    body.push_str(&format!(
+        "<h2>Try it with curl</h2><pre>{}</pre>",
+        escape(&curl)
+    ));
     Html(page("smartcheck reference server", &body)).into_response()
 }

@@ -52,6 +52,9 @@ button{padding:.4rem 1.2rem;margin-right:.5rem;font-size:1rem}";
 mod tests {
     #[test]
     fn escape_neutralises_markup() {
-        assert_eq!(super::escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            super::escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -18,7 +18,9 @@ pub struct SigningKey {
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material.
-        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -35,7 +37,11 @@ impl SigningKey {
         let pair = match label.as_str() {
             "PRIVATE KEY" => KeyPair::from_pkcs8(&der),
             "RSA PRIVATE KEY" => KeyPair::from_der(&der),
-            other => return Err(format!("unsupported PEM block `{other}`: expected an RSA private key")),
+            other => {
+                return Err(format!(
+                    "unsupported PEM block `{other}`: expected an RSA private key"
+                ));
+            }
         }
         .map_err(|e| format!("signing key rejected: {e}"))?;
         Ok(SigningKey::from_pair(pair))
@@ -104,7 +110,9 @@ fn decode_pem(pem: &str) -> Result<(String, Vec<u8>), String> {
     let body = &rest[label_end + 5..];
     let end = body.find("-----END ").ok_or("no PEM END line")?;
     let b64: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
-    let der = STANDARD.decode(b64).map_err(|e| format!("PEM body is not base64: {e}"))?;
+    let der = STANDARD
+        .decode(b64)
+        .map_err(|e| format!("PEM body is not base64: {e}"))?;
     Ok((label, der))
 }
 
@@ -119,7 +127,10 @@ mod tests {
         let again = SigningKey::from_pem(&pem).unwrap();
         assert_eq!(key.kid(), again.kid());
         assert_eq!(key.jwks(), again.jwks());
-        assert!(SigningKey::from_pem("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----").is_err());
+        assert!(
+            SigningKey::from_pem("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----")
+                .is_err()
+        );
         assert!(SigningKey::from_pem("garbage").is_err());
     }
 
@@ -129,7 +140,8 @@ mod tests {
         let jwt = key.sign_jwt(&json!({"sub": "x"})).unwrap();
         let parts: Vec<_> = jwt.split('.').collect();
         assert_eq!(parts.len(), 3);
-        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        let header: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
         assert_eq!(header["kid"], key.kid());
         assert_eq!(header["alg"], "RS256");
     }

@@ -134,7 +134,12 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
         sweeper.abort();
         served
     });
-    Ok(RunningServer { addr, state, shutdown: Some(tx), task })
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
 }
 
 /// Starts the server, prints where it listens, and serves until Ctrl-C.
@@ -145,7 +150,10 @@ pub async fn run_foreground(config: Config) -> Result<(), String> {
     println!("  home page:          {}/", urls.root);
     println!("  Patient Access:     {}", urls.patient_access);
     println!("  Provider Directory: {}", urls.provider_directory);
-    println!("  SMART discovery:    {}/.well-known/smart-configuration", urls.patient_access);
+    println!(
+        "  SMART discovery:    {}/.well-known/smart-configuration",
+        urls.patient_access
+    );
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
     Ok(())

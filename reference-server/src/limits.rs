@@ -13,9 +13,17 @@ pub const MAX_URI_BYTES: usize = 32 * 1024;
 
 /// Answers 431 or 414 for oversized requests, otherwise runs the handler.
 pub async fn bound_request(req: Request, next: Next) -> Response {
-    let header_bytes: usize = req.headers().iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum();
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 4)
+        .sum();
     if header_bytes > MAX_HEADER_BYTES {
-        return (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "request headers too large\n").into_response();
+        return (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request headers too large\n",
+        )
+            .into_response();
     }
     if req.uri().to_string().len() > MAX_URI_BYTES {
         return (StatusCode::URI_TOO_LONG, "request target too long\n").into_response();

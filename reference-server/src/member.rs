@@ -28,8 +28,10 @@ pub fn router() -> Router<AppState> {
 fn error(status: StatusCode, text: &str) -> Response {
     let mut res = (status, axum::Json(json!({ "error": text }))).into_response();
     if status == StatusCode::UNAUTHORIZED {
-        res.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"member\""));
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"member\""),
+        );
     }
     res
 }
@@ -40,11 +42,19 @@ fn member<'s>(state: &'s AppState, headers: &HeaderMap) -> Result<&'s Member, Re
         .and_then(|v| parse_basic(v.as_bytes()))
         .and_then(|(user, password)| {
             state.registry.member_by_username(&user).filter(|m| {
-                aws_lc_rs::constant_time::verify_slices_are_equal(m.password.as_bytes(), password.as_bytes())
-                    .is_ok()
+                aws_lc_rs::constant_time::verify_slices_are_equal(
+                    m.password.as_bytes(),
+                    password.as_bytes(),
+                )
+                .is_ok()
             })
         })
-        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "member username and password required (HTTP Basic)"))
+        .ok_or_else(|| {
+            error(
+                StatusCode::UNAUTHORIZED,
+                "member username and password required (HTTP Basic)",
+            )
+        })
 }
 
 async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -55,7 +65,9 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let mut by_client: BTreeMap<String, (usize, u64)> = BTreeMap::new();
     for g in state.tokens.grants.iter() {
         if g.patient_id == m.patient_id && !g.revoked {
-            let e = by_client.entry(g.client_id.clone()).or_insert((0, g.created_at));
+            let e = by_client
+                .entry(g.client_id.clone())
+                .or_insert((0, g.created_at));
             e.0 += 1;
             e.1 = e.1.min(g.created_at);
         }
@@ -70,7 +82,11 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     axum::Json(json!({ "patient": m.patient_id, "grants": grants })).into_response()
 }
 
-async fn revoke(State(state): State<AppState>, headers: HeaderMap, Path(client_id): Path<String>) -> Response {
+async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(client_id): Path<String>,
+) -> Response {
     let m = match member(&state, &headers) {
         Ok(m) => m,
         Err(r) => return r,

@@ -23,7 +23,12 @@ pub struct FhirError {
 impl FhirError {
     /// A new error without a challenge.
     pub fn new(status: StatusCode, code: &'static str, text: impl Into<String>) -> FhirError {
-        FhirError { status, code, text: text.into(), challenge: None }
+        FhirError {
+            status,
+            code,
+            text: text.into(),
+            challenge: None,
+        }
     }
 
     /// 400 `invalid`.

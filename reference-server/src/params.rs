@@ -112,7 +112,13 @@ mod tests {
     fn oversized_input_is_refused() {
         let long = vec![b'a'; MAX_PARAMS_BYTES + 1];
         assert_eq!(Params::parse(&long).unwrap_err(), ParamError::TooLarge);
-        let many = (0..=MAX_PARAMS).map(|i| format!("p{i}=1")).collect::<Vec<_>>().join("&");
-        assert_eq!(Params::parse(many.as_bytes()).unwrap_err(), ParamError::TooLarge);
+        let many = (0..=MAX_PARAMS)
+            .map(|i| format!("p{i}=1"))
+            .collect::<Vec<_>>()
+            .join("&");
+        assert_eq!(
+            Params::parse(many.as_bytes()).unwrap_err(),
+            ParamError::TooLarge
+        );
     }
 }

@@ -28,7 +28,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn registered() -> Vec<String> {
-        vec!["https://client-app.com/redirect".into(), "https://client-app.com/callback/".into()]
+        vec![
+            "https://client-app.com/redirect".into(),
+            "https://client-app.com/callback/".into(),
+        ]
     }
 
     #[test]
@@ -37,13 +40,20 @@ mod tests {
         assert!(is_registered(&r, "https://client-app.com/redirect"));
         assert!(is_registered(&r, "https://client-app.com/callback/"));
         for bad in [
-            "https://client-app.com/redirect/", "https://client-app.com/callback",
-            "HTTPS://client-app.com/redirect", "https://Client-App.com/redirect",
-            "https://client-app.com/Redirect", "https://client-app.com:443/redirect",
-            "http://client-app.com/redirect", "https://client-app.com/redirect?x=1",
-            "https://client-app.com/redirect#f", "https://client-app.com/redirect/extra",
-            "https://client-app.com/redir", "https://client-app.com/%72edirect",
-            "https://evil.example/redirect", "",
+            "https://client-app.com/redirect/",
+            "https://client-app.com/callback",
+            "HTTPS://client-app.com/redirect",
+            "https://Client-App.com/redirect",
+            "https://client-app.com/Redirect",
+            "https://client-app.com:443/redirect",
+            "http://client-app.com/redirect",
+            "https://client-app.com/redirect?x=1",
+            "https://client-app.com/redirect#f",
+            "https://client-app.com/redirect/extra",
+            "https://client-app.com/redir",
+            "https://client-app.com/%72edirect",
+            "https://evil.example/redirect",
+            "",
         ] {
             assert!(!is_registered(&r, bad), "{bad} must not match");
         }
@@ -55,7 +65,10 @@ mod tests {
             with_params("https://a.b/cb", &[("code", "x y"), ("state", "s&t")]),
             "https://a.b/cb?code=x+y&state=s%26t"
         );
-        assert_eq!(with_params("https://a.b/cb?k=v", &[("code", "1")]), "https://a.b/cb?k=v&code=1");
+        assert_eq!(
+            with_params("https://a.b/cb?k=v", &[("code", "1")]),
+            "https://a.b/cb?k=v&code=1"
+        );
     }
 
     proptest! {

@@ -151,7 +151,11 @@ impl Registry {
         Registry::new(plans.plan, clients.client, members)
     }
 
-    fn new(plans: Vec<Plan>, clients: Vec<Client>, mut members: Vec<Member>) -> Result<Registry, String> {
+    fn new(
+        plans: Vec<Plan>,
+        clients: Vec<Client>,
+        mut members: Vec<Member>,
+    ) -> Result<Registry, String> {
         let plans: HashMap<String, Plan> = plans.into_iter().map(|p| (p.id.clone(), p)).collect();
         let mut client_index = HashMap::new();
         for (i, c) in clients.iter().enumerate() {
@@ -175,7 +179,14 @@ impl Registry {
                 return Err(format!("patient id {} owned twice", m.patient_id));
             }
         }
-        Ok(Registry { plans, clients, client_index, members, by_username, by_patient })
+        Ok(Registry {
+            plans,
+            clients,
+            client_index,
+            members,
+            by_username,
+            by_patient,
+        })
     }
 
     /// A client by id.
@@ -229,7 +240,9 @@ mod tests {
         assert!(pa.redirect_uris.iter().any(|u| !u.ends_with('/')));
         assert!(r.plan_of(r.client("no-plan-app").unwrap()).is_none());
         assert_eq!(
-            r.plan_of(r.client("provider-directory-app").unwrap()).unwrap().api,
+            r.plan_of(r.client("provider-directory-app").unwrap())
+                .unwrap()
+                .api,
             Api::ProviderDirectory
         );
     }

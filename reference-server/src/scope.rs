@@ -21,7 +21,9 @@ impl std::fmt::Display for ScopeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ScopeError::Missing => write!(f, "the scope parameter is required"),
-            ScopeError::Malformed => write!(f, "the scope parameter has characters RFC 6749 3.3 forbids"),
+            ScopeError::Malformed => {
+                write!(f, "the scope parameter has characters RFC 6749 3.3 forbids")
+            }
             ScopeError::Forbidden { scope, class } => {
                 write!(f, "scope `{scope}` is not supported ({class})")
             }
@@ -36,7 +38,10 @@ pub fn parse(raw: &str) -> Result<Vec<String>, ScopeError> {
     let mut out: Vec<String> = Vec::new();
     for token in raw.split(' ').filter(|t| !t.is_empty()) {
         // scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-        if !token.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b)) {
+        if !token
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+        {
             return Err(ScopeError::Malformed);
         }
         if !out.iter().any(|s| s == token) {
@@ -55,7 +60,9 @@ pub fn classify(scope: &str) -> &'static str {
         "launch" => "EHR launch context is not supported",
         "offline_access" | "online_access" => "offline/online access scopes are not supported",
         s if s.starts_with("user/") => "user-level scopes are not supported",
-        s if s.starts_with("system/") => "system-level scopes belong to the Provider Directory plan",
+        s if s.starts_with("system/") => {
+            "system-level scopes belong to the Provider Directory plan"
+        }
         s if s.starts_with("patient/") => {
             let (resource, perms) = s["patient/".len()..].split_once('.').unwrap_or((s, ""));
             if resource != "*" {
@@ -76,7 +83,10 @@ pub fn classify(scope: &str) -> &'static str {
 pub fn grant(requested: &[String], plan: &Plan) -> Result<Vec<String>, ScopeError> {
     for s in requested {
         if !plan.scopes.contains(s) && !plan.tolerated_scopes.contains(s) {
-            return Err(ScopeError::Forbidden { scope: s.clone(), class: classify(s) });
+            return Err(ScopeError::Forbidden {
+                scope: s.clone(),
+                class: classify(s),
+            });
         }
     }
     if let Some(missing) = plan.scopes.iter().find(|s| !requested.contains(s)) {
@@ -108,7 +118,9 @@ mod tests {
             name: "PA".into(),
             api: Api::PatientAccess,
             grant_type: GrantType::AuthorizationCode,
-            scopes: ["openid", "fhirUser", "launch/patient", "patient/*.rs"].map(String::from).to_vec(),
+            scopes: ["openid", "fhirUser", "launch/patient", "patient/*.rs"]
+                .map(String::from)
+                .to_vec(),
             tolerated_scopes: vec![],
         }
     }
@@ -121,7 +133,13 @@ mod tests {
     fn exactly_the_four_scopes_in_any_order_are_granted() {
         let plan = patient_plan();
         assert!(grant(&req("patient/*.rs launch/patient fhirUser openid"), &plan).is_ok());
-        assert!(grant(&req("openid  fhirUser launch/patient patient/*.rs openid"), &plan).is_ok());
+        assert!(
+            grant(
+                &req("openid  fhirUser launch/patient patient/*.rs openid"),
+                &plan
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -129,11 +147,20 @@ mod tests {
         let plan = patient_plan();
         let base = "openid fhirUser launch/patient patient/*.rs";
         for extra in [
-            "patient/Patient.rs", "patient/*.*", "patient/*.cruds", "patient/*.read", "user/*.rs",
-            "system/*.rs", "launch", "offline_access",
+            "patient/Patient.rs",
+            "patient/*.*",
+            "patient/*.cruds",
+            "patient/*.read",
+            "user/*.rs",
+            "system/*.rs",
+            "launch",
+            "offline_access",
         ] {
             let err = grant(&req(&format!("{base} {extra}")), &plan).unwrap_err();
-            assert!(matches!(err, ScopeError::Forbidden { .. }), "{extra}: {err}");
+            assert!(
+                matches!(err, ScopeError::Forbidden { .. }),
+                "{extra}: {err}"
+            );
         }
         assert_eq!(
             grant(&req("openid fhirUser patient/*.rs"), &plan).unwrap_err(),

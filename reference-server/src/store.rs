@@ -21,10 +21,29 @@ pub struct StoredResource {
     pub last_updated: i64,
     /// The clinical date's first second (for `start`/`end`); None for Patient.
     pub date: Option<i64>,
+    /// The elements searches read ([`SEARCHED_ELEMENTS`]), not the whole resource: a full
+    /// `Value` costs ~12x its JSON size, which made 2,000 members take 4 GB.
     pub value: Value,
     /// The resource as served (`application/fhir+json`).
     pub json: Bytes,
 }
+
+/// Top-level elements kept in [`StoredResource::value`] for search filters.
+pub const SEARCHED_ELEMENTS: &[&str] = &[
+    "resourceType",
+    "id",
+    "meta",
+    "identifier",
+    "name",
+    "alias",
+    "gender",
+    "address",
+    "patient",
+    "subject",
+    "beneficiary",
+    "practitioner",
+    "organization",
+];
 
 impl StoredResource {
     fn new(value: Value) -> StoredResource {
@@ -33,8 +52,17 @@ impl StoredResource {
             .as_str()
             .and_then(fhirtime::period)
             .map_or(0, |p| p.0);
-        let date = data::clinical_date(&value).and_then(fhirtime::period).map(|p| p.0);
+        let date = data::clinical_date(&value)
+            .and_then(fhirtime::period)
+            .map(|p| p.0);
         let json = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
+        let value = match value {
+            Value::Object(mut all) => {
+                all.retain(|k, _| SEARCHED_ELEMENTS.contains(&k.as_str()));
+                Value::Object(all)
+            }
+            other => other,
+        };
         StoredResource {
             resource_type: text(&value["resourceType"]),
             id: text(&value["id"]),
@@ -69,7 +97,9 @@ impl ResourceSet {
     pub fn get(&self, resource_type: &str, id: &str) -> Option<&StoredResource> {
         // Borrowed lookup without allocating a key tuple would need a custom key type;
         // the two small allocations are cheap next to the response write.
-        self.index.get(&(resource_type.to_string(), id.to_string())).map(|&i| &self.items[i])
+        self.index
+            .get(&(resource_type.to_string(), id.to_string()))
+            .map(|&i| &self.items[i])
     }
 
     /// Every resource, in record order.
@@ -78,8 +108,13 @@ impl ResourceSet {
     }
 
     /// Resources of one type, in record order.
-    pub fn of_type<'a>(&'a self, resource_type: &'a str) -> impl Iterator<Item = &'a StoredResource> + 'a {
-        self.items.iter().filter(move |r| r.resource_type == resource_type)
+    pub fn of_type<'a>(
+        &'a self,
+        resource_type: &'a str,
+    ) -> impl Iterator<Item = &'a StoredResource> + 'a {
+        self.items
+            .iter()
+            .filter(move |r| r.resource_type == resource_type)
     }
 }
 
@@ -117,17 +152,27 @@ impl DataStore {
         if let Some(r) = self.records.get(&member.patient_id) {
             return r.clone();
         }
-        let profile = data::MemberProfile { index: member.index, patient_id: &member.patient_id };
+        let profile = data::MemberProfile {
+            index: member.index,
+            patient_id: &member.patient_id,
+        };
         let set = Arc::new(ResourceSet::new(data::patient_record(self.seed, &profile)));
         for r in set.all() {
-            self.owners
-                .insert(format!("{}/{}", r.resource_type, r.id), member.patient_id.clone());
+            self.owners.insert(
+                format!("{}/{}", r.resource_type, r.id),
+                member.patient_id.clone(),
+            );
         }
-        self.records.entry(member.patient_id.clone()).or_insert(set).clone()
+        self.records
+            .entry(member.patient_id.clone())
+            .or_insert(set)
+            .clone()
     }
 
     /// The patient whose compartment holds `Type/id`, among records generated so far.
     pub fn owner_of(&self, resource_type: &str, id: &str) -> Option<String> {
-        self.owners.get(&format!("{resource_type}/{id}")).map(|o| o.clone())
+        self.owners
+            .get(&format!("{resource_type}/{id}"))
+            .map(|o| o.clone())
     }
 }

@@ -12,7 +12,10 @@ async fn registered_uris_get_a_code_and_the_state_echoed() {
         let res = member_flow(&s, &std_params(PA_CLIENT, uri), MEMBER1, "approve").await;
         assert_eq!(res.status(), 302, "{uri}");
         let loc = res.headers()["location"].to_str().unwrap().to_string();
-        assert!(loc.starts_with(&format!("{uri}?")), "{loc} must go back to {uri}");
+        assert!(
+            loc.starts_with(&format!("{uri}?")),
+            "{loc} must go back to {uri}"
+        );
         let pairs = location_params(&res);
         assert_eq!(param(&pairs, "state"), Some("st-123"));
         assert_eq!(param(&pairs, "code").map(str::len), Some(43));
@@ -54,11 +57,21 @@ async fn every_redirect_uri_mutation_gets_an_error_page_and_no_redirect() {
         "https://evil.example/redirect",
         "https://second-app.example.org/cb",
     ] {
-        let res = b.get(authorize_url(&s, &std_params(PA_CLIENT, bad))).send().await.unwrap();
+        let res = b
+            .get(authorize_url(&s, &std_params(PA_CLIENT, bad)))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 400, "{bad}");
-        assert!(res.headers().get("location").is_none(), "{bad} must not redirect");
+        assert!(
+            res.headers().get("location").is_none(),
+            "{bad} must not redirect"
+        );
         let html = res.text().await.unwrap();
-        assert!(html.contains("data-error=\"invalid_request\""), "{bad}: {html}");
+        assert!(
+            html.contains("data-error=\"invalid_request\""),
+            "{bad}: {html}"
+        );
     }
     s.shutdown().await;
 }
@@ -69,8 +82,14 @@ async fn unknown_or_missing_client_and_missing_redirect_uri_are_not_redirected()
     let b = browser();
     let cases: Vec<Vec<(&str, &str)>> = vec![
         std_params("no-such-client", REDIRECT),
-        std_params(PA_CLIENT, REDIRECT).into_iter().filter(|(k, _)| *k != "client_id").collect(),
-        std_params(PA_CLIENT, REDIRECT).into_iter().filter(|(k, _)| *k != "redirect_uri").collect(),
+        std_params(PA_CLIENT, REDIRECT)
+            .into_iter()
+            .filter(|(k, _)| *k != "client_id")
+            .collect(),
+        std_params(PA_CLIENT, REDIRECT)
+            .into_iter()
+            .filter(|(k, _)| *k != "redirect_uri")
+            .collect(),
         // The Provider Directory app registered no redirect URI at all.
         std_params(PD_CLIENT, REDIRECT),
         {
@@ -83,16 +102,33 @@ async fn unknown_or_missing_client_and_missing_redirect_uri_are_not_redirected()
         let res = b.get(authorize_url(&s, &params)).send().await.unwrap();
         assert_eq!(res.status(), 400, "{params:?}");
         assert!(res.headers().get("location").is_none());
-        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
     }
     s.shutdown().await;
 }
 
-async fn authorize_error(s: &reference_server::RunningServer, params: &[(&str, &str)]) -> (String, Option<String>) {
-    let res = browser().get(authorize_url(s, params)).send().await.unwrap();
+async fn authorize_error(
+    s: &reference_server::RunningServer,
+    params: &[(&str, &str)],
+) -> (String, Option<String>) {
+    let res = browser()
+        .get(authorize_url(s, params))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 302, "{params:?}");
     let pairs = location_params(&res);
-    assert!(res.headers()["location"].to_str().unwrap().starts_with(REDIRECT));
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with(REDIRECT)
+    );
     assert!(param(&pairs, "code").is_none());
     (
         param(&pairs, "error").expect("error").to_string(),
@@ -148,12 +184,18 @@ async fn malformed_requests_with_a_good_redirect_are_redirected_with_the_error()
         (with("response_type", "token"), "unsupported_response_type"),
         (with("code_challenge_method", "plain"), "invalid_request"),
         (with("code_challenge", "abc"), "invalid_request"),
-        (with("aud", "https://elsewhere.example/fhir"), "invalid_request"),
-        ({
-            let mut p = base.clone();
-            p.push(("scope", SCOPE));
-            p
-        }, "invalid_request"),
+        (
+            with("aud", "https://elsewhere.example/fhir"),
+            "invalid_request",
+        ),
+        (
+            {
+                let mut p = base.clone();
+                p.push(("scope", SCOPE));
+                p
+            },
+            "invalid_request",
+        ),
     ];
     for (params, expected) in cases {
         let (error, state) = authorize_error(&s, &params).await;
@@ -161,7 +203,14 @@ async fn malformed_requests_with_a_good_redirect_are_redirected_with_the_error()
         assert_eq!(state.as_deref(), Some("st-123"));
     }
     // The no-plan app may run the flow; the gateway refuses it later.
-    let res = browser().get(authorize_url(&s, &std_params(NP_CLIENT, "https://no-plan-app.example.org/redirect"))).send().await.unwrap();
+    let res = browser()
+        .get(authorize_url(
+            &s,
+            &std_params(NP_CLIENT, "https://no-plan-app.example.org/redirect"),
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     s.shutdown().await;
 }
@@ -181,11 +230,22 @@ async fn aud_equal_to_the_fhir_base_is_accepted() {
 async fn wrong_password_shows_the_form_again_with_an_error() {
     let s = server().await;
     let b = browser();
-    let html = b.get(authorize_url(&s, &std_params(PA_CLIENT, REDIRECT))).send().await.unwrap().text().await.unwrap();
+    let html = b
+        .get(authorize_url(&s, &std_params(PA_CLIENT, REDIRECT)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let tx = hidden(&html, "tx").unwrap();
     let res = b
         .post(format!("{}/login", s.state.urls.issuer))
-        .form(&[("tx", tx.as_str()), ("username", MEMBER1.0), ("password", "hpTest12")])
+        .form(&[
+            ("tx", tx.as_str()),
+            ("username", MEMBER1.0),
+            ("password", "hpTest12"),
+        ])
         .send()
         .await
         .unwrap();
@@ -214,25 +274,56 @@ async fn deny_redirects_with_access_denied_and_the_state() {
 async fn consent_needs_the_session_cookie_of_the_login() {
     let s = server().await;
     let b = browser();
-    let html = b.get(authorize_url(&s, &std_params(PA_CLIENT, REDIRECT))).send().await.unwrap().text().await.unwrap();
+    let html = b
+        .get(authorize_url(&s, &std_params(PA_CLIENT, REDIRECT)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let tx = hidden(&html, "tx").unwrap();
     let consent_url = format!("{}/consent", s.state.urls.issuer);
     // Before login: refused.
-    let res = http().post(&consent_url).form(&[("tx", tx.as_str()), ("decision", "approve")]).send().await.unwrap();
+    let res = http()
+        .post(&consent_url)
+        .form(&[("tx", tx.as_str()), ("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     b.post(format!("{}/login", s.state.urls.issuer))
-        .form(&[("tx", tx.as_str()), ("username", MEMBER1.0), ("password", MEMBER1.1)])
+        .form(&[
+            ("tx", tx.as_str()),
+            ("username", MEMBER1.0),
+            ("password", MEMBER1.1),
+        ])
         .send()
         .await
         .unwrap();
     // Another browser (no cookie) cannot approve on the member's behalf.
-    let res = http().post(&consent_url).form(&[("tx", tx.as_str()), ("decision", "approve")]).send().await.unwrap();
+    let res = http()
+        .post(&consent_url)
+        .form(&[("tx", tx.as_str()), ("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     assert!(res.headers().get("location").is_none());
     // The member's own browser can, once.
-    let res = b.post(&consent_url).form(&[("tx", tx.as_str()), ("decision", "approve")]).send().await.unwrap();
+    let res = b
+        .post(&consent_url)
+        .form(&[("tx", tx.as_str()), ("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 302);
-    let res = b.post(&consent_url).form(&[("tx", tx.as_str()), ("decision", "approve")]).send().await.unwrap();
+    let res = b
+        .post(&consent_url)
+        .form(&[("tx", tx.as_str()), ("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400, "the transaction is single use");
     s.shutdown().await;
 }

@@ -55,7 +55,9 @@ fn params() -> impl Strategy<Value = Vec<(String, String)>> {
 }
 
 fn encode(pairs: &[(String, String)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 fn check(res: reqwest::Result<reqwest::Response>, what: &str) -> Result<(), TestCaseError> {
@@ -68,18 +70,35 @@ fn check(res: reqwest::Result<reqwest::Response>, what: &str) -> Result<(), Test
 fn no_endpoint_answers_5xx_to_random_parameters() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let s = rt.block_on(server());
-    let token = rt.block_on(member_tokens(&s, MEMBER1))["access_token"].as_str().unwrap().to_string();
-    let dir = rt.block_on(directory_token(&s))["access_token"].as_str().unwrap().to_string();
+    let token = rt.block_on(member_tokens(&s, MEMBER1))["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = rt.block_on(directory_token(&s))["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let http = http();
     let urls = s.state.urls.clone();
-    let mut runner = TestRunner::new(PropConfig { cases: 48, ..PropConfig::default() });
-    let strategy = (params(), params(), prop::option::of("[ -~]{0,80}"), "[A-Za-z0-9$._/-]{0,40}");
+    let mut runner = TestRunner::new(PropConfig {
+        cases: 48,
+        ..PropConfig::default()
+    });
+    let strategy = (
+        params(),
+        params(),
+        prop::option::of("[ -~]{0,80}"),
+        "[A-Za-z0-9$._/-]{0,40}",
+    );
     runner
         .run(&strategy, |(query, form, auth, path)| {
             rt.block_on(async {
                 let q = encode(&query);
                 let body = encode(&form);
-                check(http.get(format!("{}?{q}", urls.authorize)).send().await, "authorize")?;
+                check(
+                    http.get(format!("{}?{q}", urls.authorize)).send().await,
+                    "authorize",
+                )?;
                 for endpoint in [&urls.token, &urls.introspect, &urls.revoke] {
                     let mut req = http
                         .post(endpoint.as_str())
@@ -99,7 +118,10 @@ fn no_endpoint_answers_5xx_to_random_parameters() {
                         .body(body.clone());
                     check(req.send().await, endpoint)?;
                 }
-                for (base, t) in [(&urls.patient_access, &token), (&urls.provider_directory, &dir)] {
+                for (base, t) in [
+                    (&urls.patient_access, &token),
+                    (&urls.provider_directory, &dir),
+                ] {
                     let url = format!("{base}/{path}?{q}");
                     check(http.get(&url).bearer_auth(t).send().await, &url)?;
                     let url = format!("{base}/Patient/{}/$everything?{q}", MEMBER1.2);
@@ -107,7 +129,13 @@ fn no_endpoint_answers_5xx_to_random_parameters() {
                 }
                 let url = format!("{}/Observation?{q}", urls.patient_access);
                 if let Some(a) = &auth {
-                    check(http.get(&url).header("authorization", a.as_str()).send().await, "gateway")?;
+                    check(
+                        http.get(&url)
+                            .header("authorization", a.as_str())
+                            .send()
+                            .await,
+                        "gateway",
+                    )?;
                 }
                 Ok(())
             })
@@ -129,11 +157,28 @@ async fn oversized_bodies_queries_and_headers_get_4xx() {
         .await
         .unwrap();
     assert!(res.status().is_client_error(), "{}", res.status());
-    let res = http().get(format!("{}?state={}", s.state.urls.authorize, &huge[..20_000])).send().await.unwrap();
+    let res = http()
+        .get(format!(
+            "{}?state={}",
+            s.state.urls.authorize,
+            &huge[..20_000]
+        ))
+        .send()
+        .await
+        .unwrap();
     assert!(res.status().is_client_error(), "{}", res.status());
-    let res = http().get(format!("{}/Patient", s.state.urls.patient_access)).bearer_auth(&huge[..8000]).send().await.unwrap();
+    let res = http()
+        .get(format!("{}/Patient", s.state.urls.patient_access))
+        .bearer_auth(&huge[..8000])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
-    let res = http().get(&s.state.urls.root).header("x-big", huge.as_str()).send().await;
+    let res = http()
+        .get(&s.state.urls.root)
+        .header("x-big", huge.as_str())
+        .send()
+        .await;
     if let Ok(r) = res {
         assert!(r.status().is_client_error(), "{}", r.status());
     }

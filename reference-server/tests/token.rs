@@ -17,14 +17,23 @@ async fn error_of(res: reqwest::Response) -> (u16, String) {
 }
 
 fn exchange_form<'a>(code: &'a str, redirect_uri: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri)]
+    vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+    ]
 }
 
 #[tokio::test]
 async fn code_exchange_returns_every_documented_field_uncached() {
     let s = server().await;
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT).await;
-    let res = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &exchange_form(&code, REDIRECT)).await;
+    let res = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &exchange_form(&code, REDIRECT),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     assert_eq!(res.headers()["pragma"], "no-cache");
@@ -43,39 +52,70 @@ async fn code_exchange_returns_every_documented_field_uncached() {
 async fn id_token_is_rs256_signed_by_a_jwks_key_with_the_oidc_claims() {
     let s = server().await;
     let code = code_for(&s, &[("nonce", "n-42")], PA_CLIENT, REDIRECT).await;
-    let v: Value = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &exchange_form(&code, REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let v: Value = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &exchange_form(&code, REDIRECT),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     let id_token = v["id_token"].as_str().unwrap();
     let header = decode_header(id_token).unwrap();
     assert_eq!(header.alg, Algorithm::RS256);
     let kid = header.kid.expect("kid");
     let discovery: Value = http()
-        .get(format!("{}/.well-known/smart-configuration", s.state.urls.patient_access))
+        .get(format!(
+            "{}/.well-known/smart-configuration",
+            s.state.urls.patient_access
+        ))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let jwks: Value = http().get(discovery["jwks_uri"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
-    let jwk = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid.as_str()).expect("kid in JWKS");
-    let key = DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap()).unwrap();
+    let jwks: Value = http()
+        .get(discovery["jwks_uri"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .expect("kid in JWKS");
+    let key =
+        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
+            .unwrap();
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_audience(&[PA_CLIENT]);
     validation.set_issuer(&[s.state.urls.issuer.as_str()]);
     validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-    let claims = decode::<Value>(id_token, &key, &validation).expect("valid signature and claims").claims;
+    let claims = decode::<Value>(id_token, &key, &validation)
+        .expect("valid signature and claims")
+        .claims;
     assert_eq!(claims["sub"], MEMBER1.2);
     assert_eq!(claims["nonce"], "n-42");
-    assert_eq!(claims["fhirUser"], format!("{}/Patient/{}", s.state.urls.patient_access, MEMBER1.2));
+    assert_eq!(
+        claims["fhirUser"],
+        format!("{}/Patient/{}", s.state.urls.patient_access, MEMBER1.2)
+    );
     // A flipped signature byte fails verification.
     let (head, sig) = id_token.rsplit_once('.').unwrap();
-    let mut raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(sig).unwrap();
+    let mut raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sig)
+        .unwrap();
     raw[0] ^= 1;
-    let forged = format!("{head}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw));
+    let forged = format!(
+        "{head}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    );
     assert!(decode::<Value>(&forged, &key, &validation).is_err());
     s.shutdown().await;
 }
@@ -84,19 +124,34 @@ async fn id_token_is_rs256_signed_by_a_jwks_key_with_the_oidc_claims() {
 async fn a_reused_code_fails_and_revokes_what_it_issued() {
     let s = server().await;
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT).await;
-    let first: Value = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &exchange_form(&code, REDIRECT))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let again = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &exchange_form(&code, REDIRECT)).await;
+    let first: Value = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &exchange_form(&code, REDIRECT),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let again = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &exchange_form(&code, REDIRECT),
+    )
+    .await;
     assert_eq!(error_of(again).await, (400, "invalid_grant".into()));
     let access = first["access_token"].as_str().unwrap();
-    assert!(s.state.tokens.live_access(access).is_none(), "tokens of a replayed code are revoked");
+    assert!(
+        s.state.tokens.live_access(access).is_none(),
+        "tokens of a replayed code are revoked"
+    );
     let refresh = token_request(
         &s,
         Some((PA_CLIENT, PA_SECRET)),
-        &[("grant_type", "refresh_token"), ("refresh_token", first["refresh_token"].as_str().unwrap())],
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first["refresh_token"].as_str().unwrap()),
+        ],
     )
     .await;
     assert_eq!(error_of(refresh).await, (400, "invalid_grant".into()));
@@ -108,17 +163,42 @@ async fn codes_are_bound_to_redirect_uri_and_client() {
     let s = server().await;
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT).await;
     // Another client presenting the code: invalid_grant, and the code is not spent.
-    let other = token_request(&s, Some((PA2_CLIENT, PA2_SECRET)), &exchange_form(&code, REDIRECT)).await;
+    let other = token_request(
+        &s,
+        Some((PA2_CLIENT, PA2_SECRET)),
+        &exchange_form(&code, REDIRECT),
+    )
+    .await;
     assert_eq!(error_of(other).await, (400, "invalid_grant".into()));
-    let slash = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &exchange_form(&code, "https://client-app.com/redirect/")).await;
+    let slash = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &exchange_form(&code, "https://client-app.com/redirect/"),
+    )
+    .await;
     assert_eq!(error_of(slash).await, (400, "invalid_grant".into()));
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT_SLASH).await;
-    let res = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &exchange_form(&code, REDIRECT)).await;
+    let res = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &exchange_form(&code, REDIRECT),
+    )
+    .await;
     assert_eq!(error_of(res).await, (400, "invalid_grant".into()));
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT).await;
-    let missing = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &[("grant_type", "authorization_code"), ("code", &code)]).await;
+    let missing = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &[("grant_type", "authorization_code"), ("code", &code)],
+    )
+    .await;
     assert_eq!(error_of(missing).await, (400, "invalid_request".into()));
-    let res = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &exchange_form("not-a-code", REDIRECT)).await;
+    let res = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &exchange_form("not-a-code", REDIRECT),
+    )
+    .await;
     assert_eq!(error_of(res).await, (400, "invalid_grant".into()));
     s.shutdown().await;
 }
@@ -130,7 +210,12 @@ async fn expired_codes_are_refused() {
     let s = server_with(config).await;
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let res = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &exchange_form(&code, REDIRECT)).await;
+    let res = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &exchange_form(&code, REDIRECT),
+    )
+    .await;
     assert_eq!(error_of(res).await, (400, "invalid_grant".into()));
     s.shutdown().await;
 }
@@ -139,11 +224,22 @@ async fn expired_codes_are_refused() {
 async fn pkce_s256_verifier_is_checked() {
     let s = server().await;
     let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU2p1r-wW1gFWFOEjXk";
-    let pkce = [("code_challenge", "ds6m7b3BphPhC5KVSTwj-8sjyMhumHpOHDawE-oZNgQ"), ("code_challenge_method", "S256")];
+    let pkce = [
+        (
+            "code_challenge",
+            "ds6m7b3BphPhC5KVSTwj-8sjyMhumHpOHDawE-oZNgQ",
+        ),
+        ("code_challenge_method", "S256"),
+    ];
     let code = code_for(&s, &pkce, PA_CLIENT, REDIRECT).await;
     let mut form = exchange_form(&code, REDIRECT);
     form.push(("code_verifier", verifier));
-    assert_eq!(token_request(&s, Some((PA_CLIENT, PA_SECRET)), &form).await.status(), 200);
+    assert_eq!(
+        token_request(&s, Some((PA_CLIENT, PA_SECRET)), &form)
+            .await
+            .status(),
+        200
+    );
     for bad in [Some("dBjftJeZ4CVP-mB92K27uhbUJU2p1r-wW1gFWFOEjXX"), None] {
         let code = code_for(&s, &pkce, PA_CLIENT, REDIRECT).await;
         let mut form = exchange_form(&code, REDIRECT);
@@ -151,7 +247,11 @@ async fn pkce_s256_verifier_is_checked() {
             form.push(("code_verifier", v));
         }
         let res = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &form).await;
-        assert_eq!(error_of(res).await, (400, "invalid_grant".into()), "{bad:?}");
+        assert_eq!(
+            error_of(res).await,
+            (400, "invalid_grant".into()),
+            "{bad:?}"
+        );
     }
     s.shutdown().await;
 }
@@ -159,16 +259,33 @@ async fn pkce_s256_verifier_is_checked() {
 #[tokio::test]
 async fn bad_client_credentials_get_401_invalid_client_with_a_basic_challenge() {
     let s = server().await;
-    let form = [("grant_type", "client_credentials"), ("scope", "system/*.rs")];
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("scope", "system/*.rs"),
+    ];
     for creds in [Some((PD_CLIENT, "wrong")), Some(("nobody", "x")), None] {
         let res = token_request(&s, creds, &form).await;
-        assert!(res.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
-        assert_eq!(error_of(res).await, (401, "invalid_client".into()), "{creds:?}");
+        assert!(
+            res.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Basic")
+        );
+        assert_eq!(
+            error_of(res).await,
+            (401, "invalid_client".into()),
+            "{creds:?}"
+        );
     }
     // client_secret_post is not offered.
     let res = http()
         .post(&s.state.urls.token)
-        .form(&[("grant_type", "client_credentials"), ("scope", "system/*.rs"), ("client_id", PD_CLIENT), ("client_secret", PD_SECRET)])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "system/*.rs"),
+            ("client_id", PD_CLIENT),
+            ("client_secret", PD_SECRET),
+        ])
         .send()
         .await
         .unwrap();
@@ -182,19 +299,70 @@ async fn grant_type_errors_follow_rfc_6749() {
     let pd = Some((PD_CLIENT, PD_SECRET));
     let cases: Vec<(Option<(&str, &str)>, Vec<(&str, &str)>, &str)> = vec![
         (pd, vec![("scope", "system/*.rs")], "invalid_request"),
-        (pd, vec![("grant_type", "password"), ("username", "u")], "unsupported_grant_type"),
-        (pd, vec![("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", REDIRECT)], "unauthorized_client"),
-        (Some((PA_CLIENT, PA_SECRET)), vec![("grant_type", "client_credentials"), ("scope", "system/*.rs")], "unauthorized_client"),
-        (pd, vec![("grant_type", "client_credentials"), ("scope", "patient/*.rs")], "invalid_scope"),
-        (pd, vec![("grant_type", "client_credentials"), ("scope", "system/*.rs user/*.rs")], "invalid_scope"),
-        (pd, vec![("grant_type", "client_credentials")], "invalid_scope"),
-        (pd, vec![("grant_type", "client_credentials"), ("grant_type", "client_credentials"), ("scope", "system/*.rs")], "invalid_request"),
+        (
+            pd,
+            vec![("grant_type", "password"), ("username", "u")],
+            "unsupported_grant_type",
+        ),
+        (
+            pd,
+            vec![
+                ("grant_type", "authorization_code"),
+                ("code", "x"),
+                ("redirect_uri", REDIRECT),
+            ],
+            "unauthorized_client",
+        ),
+        (
+            Some((PA_CLIENT, PA_SECRET)),
+            vec![
+                ("grant_type", "client_credentials"),
+                ("scope", "system/*.rs"),
+            ],
+            "unauthorized_client",
+        ),
+        (
+            pd,
+            vec![
+                ("grant_type", "client_credentials"),
+                ("scope", "patient/*.rs"),
+            ],
+            "invalid_scope",
+        ),
+        (
+            pd,
+            vec![
+                ("grant_type", "client_credentials"),
+                ("scope", "system/*.rs user/*.rs"),
+            ],
+            "invalid_scope",
+        ),
+        (
+            pd,
+            vec![("grant_type", "client_credentials")],
+            "invalid_scope",
+        ),
+        (
+            pd,
+            vec![
+                ("grant_type", "client_credentials"),
+                ("grant_type", "client_credentials"),
+                ("scope", "system/*.rs"),
+            ],
+            "invalid_request",
+        ),
     ];
     for (creds, form, expected) in cases {
         let res = token_request(&s, creds, &form).await;
         assert_eq!(error_of(res).await, (400, expected.to_string()), "{form:?}");
     }
-    let res = http().post(&s.state.urls.token).basic_auth(PD_CLIENT, Some(PD_SECRET)).json(&serde_json::json!({"grant_type": "client_credentials"})).send().await.unwrap();
+    let res = http()
+        .post(&s.state.urls.token)
+        .basic_auth(PD_CLIENT, Some(PD_SECRET))
+        .json(&serde_json::json!({"grant_type": "client_credentials"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(res).await, (400, "invalid_request".into()));
     s.shutdown().await;
 }
@@ -206,7 +374,10 @@ async fn client_credentials_grant_only_system_scope_without_patient_or_refresh()
     let res = token_request(
         &s,
         Some((PD_CLIENT, PD_SECRET)),
-        &[("grant_type", "client_credentials"), ("scope", "openid fhirUser system/*.rs")],
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "openid fhirUser system/*.rs"),
+        ],
     )
     .await;
     assert_eq!(res.status(), 200);
@@ -224,22 +395,66 @@ async fn refresh_issues_a_working_token_bound_to_the_client_and_never_wider() {
     let s = server().await;
     let t = member_tokens(&s, MEMBER1).await;
     let rt = t["refresh_token"].as_str().unwrap();
-    let res = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &[("grant_type", "refresh_token"), ("refresh_token", rt)]).await;
+    let res = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let v: Value = res.json().await.unwrap();
     assert_ne!(v["access_token"], t["access_token"]);
     assert_eq!(v["expires_in"], 3599);
     assert_eq!(v["scope"], SCOPE);
-    assert!(s.state.tokens.live_access(v["access_token"].as_str().unwrap()).is_some());
+    assert!(
+        s.state
+            .tokens
+            .live_access(v["access_token"].as_str().unwrap())
+            .is_some()
+    );
     // Narrowing is allowed, widening is not.
-    let narrow = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &[("grant_type", "refresh_token"), ("refresh_token", rt), ("scope", "patient/*.rs")]).await;
-    assert_eq!(narrow.json::<Value>().await.unwrap()["scope"], "patient/*.rs");
-    let wide = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &[("grant_type", "refresh_token"), ("refresh_token", rt), ("scope", "patient/*.rs user/*.rs")]).await;
+    let narrow = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt),
+            ("scope", "patient/*.rs"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        narrow.json::<Value>().await.unwrap()["scope"],
+        "patient/*.rs"
+    );
+    let wide = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", rt),
+            ("scope", "patient/*.rs user/*.rs"),
+        ],
+    )
+    .await;
     assert_eq!(error_of(wide).await, (400, "invalid_scope".into()));
-    let other = token_request(&s, Some((PA2_CLIENT, PA2_SECRET)), &[("grant_type", "refresh_token"), ("refresh_token", rt)]).await;
+    let other = token_request(
+        &s,
+        Some((PA2_CLIENT, PA2_SECRET)),
+        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+    )
+    .await;
     assert_eq!(error_of(other).await, (400, "invalid_grant".into()));
-    let random = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &[("grant_type", "refresh_token"), ("refresh_token", "x".repeat(43).as_str())]).await;
+    let random = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "x".repeat(43).as_str()),
+        ],
+    )
+    .await;
     assert_eq!(error_of(random).await, (400, "invalid_grant".into()));
     s.shutdown().await;
 }
@@ -249,21 +464,66 @@ async fn member_grant_revocation_kills_refresh_and_access_tokens() {
     let s = server().await;
     let t = member_tokens(&s, MEMBER1).await;
     let grants = format!("{}", s.state.urls.member_grants);
-    let list: Value = http().get(&grants).basic_auth(MEMBER1.0, Some(MEMBER1.1)).send().await.unwrap().json().await.unwrap();
+    let list: Value = http()
+        .get(&grants)
+        .basic_auth(MEMBER1.0, Some(MEMBER1.1))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["grants"][0]["client_id"], PA_CLIENT);
     assert_eq!(http().get(&grants).send().await.unwrap().status(), 401);
-    assert_eq!(http().delete(format!("{grants}/{PA_CLIENT}")).basic_auth(MEMBER1.0, Some("wrong")).send().await.unwrap().status(), 401);
-    let res = http().delete(format!("{grants}/{PA_CLIENT}")).basic_auth(MEMBER1.0, Some(MEMBER1.1)).send().await.unwrap();
+    assert_eq!(
+        http()
+            .delete(format!("{grants}/{PA_CLIENT}"))
+            .basic_auth(MEMBER1.0, Some("wrong"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let res = http()
+        .delete(format!("{grants}/{PA_CLIENT}"))
+        .basic_auth(MEMBER1.0, Some(MEMBER1.1))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["revoked"], 1);
-    assert!(s.state.tokens.live_access(t["access_token"].as_str().unwrap()).is_none());
-    let res = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &[("grant_type", "refresh_token"), ("refresh_token", t["refresh_token"].as_str().unwrap())]).await;
+    assert!(
+        s.state
+            .tokens
+            .live_access(t["access_token"].as_str().unwrap())
+            .is_none()
+    );
+    let res = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
     assert_eq!(error_of(res).await, (400, "invalid_grant".into()));
     s.shutdown().await;
 }
 
-async fn introspect(s: &reference_server::RunningServer, creds: (&str, &str), token: &str) -> Value {
-    let res = http().post(&s.state.urls.introspect).basic_auth(creds.0, Some(creds.1)).form(&[("token", token)]).send().await.unwrap();
+async fn introspect(
+    s: &reference_server::RunningServer,
+    creds: (&str, &str),
+    token: &str,
+) -> Value {
+    let res = http()
+        .post(&s.state.urls.introspect)
+        .basic_auth(creds.0, Some(creds.1))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
@@ -279,11 +539,27 @@ async fn introspection_reports_own_live_tokens_only() {
     assert_eq!(v["client_id"], PA_CLIENT);
     assert_eq!(v["patient"], MEMBER1.2);
     assert!(v["exp"].as_u64().is_some());
-    let v = introspect(&s, (PA_CLIENT, PA_SECRET), t["refresh_token"].as_str().unwrap()).await;
+    let v = introspect(
+        &s,
+        (PA_CLIENT, PA_SECRET),
+        t["refresh_token"].as_str().unwrap(),
+    )
+    .await;
     assert_eq!(v["active"], true);
-    assert_eq!(introspect(&s, (PA2_CLIENT, PA2_SECRET), at).await, serde_json::json!({"active": false}));
-    assert_eq!(introspect(&s, (PA_CLIENT, PA_SECRET), "garbage").await, serde_json::json!({"active": false}));
-    let res = http().post(&s.state.urls.introspect).form(&[("token", at)]).send().await.unwrap();
+    assert_eq!(
+        introspect(&s, (PA2_CLIENT, PA2_SECRET), at).await,
+        serde_json::json!({"active": false})
+    );
+    assert_eq!(
+        introspect(&s, (PA_CLIENT, PA_SECRET), "garbage").await,
+        serde_json::json!({"active": false})
+    );
+    let res = http()
+        .post(&s.state.urls.introspect)
+        .form(&[("token", at)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(res).await, (401, "invalid_client".into()));
     s.shutdown().await;
 }
@@ -292,27 +568,93 @@ async fn introspection_reports_own_live_tokens_only() {
 async fn revocation_follows_rfc_7009() {
     let s = server().await;
     let t = member_tokens(&s, MEMBER1).await;
-    let (at, rt) = (t["access_token"].as_str().unwrap(), t["refresh_token"].as_str().unwrap());
+    let (at, rt) = (
+        t["access_token"].as_str().unwrap(),
+        t["refresh_token"].as_str().unwrap(),
+    );
     let revoke = |creds: (&'static str, &'static str), form: Vec<(&'static str, String)>| {
         let url = s.state.urls.revoke.clone();
-        async move { http().post(url).basic_auth(creds.0, Some(creds.1)).form(&form).send().await.unwrap() }
+        async move {
+            http()
+                .post(url)
+                .basic_auth(creds.0, Some(creds.1))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
     };
     // Another client's token is refused, not revoked.
     let res = revoke((PA2_CLIENT, PA2_SECRET), vec![("token", at.to_string())]).await;
     assert_eq!(error_of(res).await, (400, "unauthorized_client".into()));
-    assert_eq!(introspect(&s, (PA_CLIENT, PA_SECRET), at).await["active"], true);
+    assert_eq!(
+        introspect(&s, (PA_CLIENT, PA_SECRET), at).await["active"],
+        true
+    );
     // Unknown tokens are not an error; unsupported hints are.
-    assert_eq!(revoke((PA_CLIENT, PA_SECRET), vec![("token", "nope".into())]).await.status(), 200);
-    let res = revoke((PA_CLIENT, PA_SECRET), vec![("token", at.into()), ("token_type_hint", "id_token".into())]).await;
+    assert_eq!(
+        revoke((PA_CLIENT, PA_SECRET), vec![("token", "nope".into())])
+            .await
+            .status(),
+        200
+    );
+    let res = revoke(
+        (PA_CLIENT, PA_SECRET),
+        vec![("token", at.into()), ("token_type_hint", "id_token".into())],
+    )
+    .await;
     assert_eq!(error_of(res).await, (400, "unsupported_token_type".into()));
-    assert_eq!(revoke((PA_CLIENT, PA_SECRET), vec![("token", at.into())]).await.status(), 200);
-    assert_eq!(introspect(&s, (PA_CLIENT, PA_SECRET), at).await["active"], false);
-    assert_eq!(introspect(&s, (PA_CLIENT, PA_SECRET), rt).await["active"], true);
+    assert_eq!(
+        revoke((PA_CLIENT, PA_SECRET), vec![("token", at.into())])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        introspect(&s, (PA_CLIENT, PA_SECRET), at).await["active"],
+        false
+    );
+    assert_eq!(
+        introspect(&s, (PA_CLIENT, PA_SECRET), rt).await["active"],
+        true
+    );
     // Revoking the refresh token ends the grant: new access tokens from it die too.
-    let fresh: Value = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &[("grant_type", "refresh_token"), ("refresh_token", rt)]).await.json().await.unwrap();
-    assert_eq!(revoke((PA_CLIENT, PA_SECRET), vec![("token", rt.into()), ("token_type_hint", "refresh_token".into())]).await.status(), 200);
-    assert_eq!(introspect(&s, (PA_CLIENT, PA_SECRET), fresh["access_token"].as_str().unwrap()).await["active"], false);
-    let res = token_request(&s, Some((PA_CLIENT, PA_SECRET)), &[("grant_type", "refresh_token"), ("refresh_token", rt)]).await;
+    let fresh: Value = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        revoke(
+            (PA_CLIENT, PA_SECRET),
+            vec![
+                ("token", rt.into()),
+                ("token_type_hint", "refresh_token".into())
+            ]
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        introspect(
+            &s,
+            (PA_CLIENT, PA_SECRET),
+            fresh["access_token"].as_str().unwrap()
+        )
+        .await["active"],
+        false
+    );
+    let res = token_request(
+        &s,
+        Some((PA_CLIENT, PA_SECRET)),
+        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+    )
+    .await;
     assert_eq!(error_of(res).await, (400, "invalid_grant".into()));
     s.shutdown().await;
 }

@@ -26,16 +26,32 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
     };
     let client_id = match params.single("client_id") {
         Ok(Some(id)) => id,
-        Ok(None) => return error_page(StatusCode::BAD_REQUEST, "invalid_request", "client_id is required"),
+        Ok(None) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "client_id is required",
+            );
+        }
         Err(e) => return param_page(&e),
     };
     let Some(client) = state.registry.client(client_id) else {
-        return error_page(StatusCode::BAD_REQUEST, "invalid_client", "unknown client_id");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "invalid_client",
+            "unknown client_id",
+        );
     };
     let redirect_uri = match params.single("redirect_uri") {
         Ok(Some(uri)) => uri,
         // Choice: required even with one registered URI (SMART App Launch requires it).
-        Ok(None) => return error_page(StatusCode::BAD_REQUEST, "invalid_request", "redirect_uri is required"),
+        Ok(None) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "redirect_uri is required",
+            );
+        }
         Err(e) => return param_page(&e),
     };
     if !redirect::is_registered(&client.redirect_uris, redirect_uri) {
@@ -63,10 +79,18 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
     match params.single("response_type").ok().flatten() {
         None => return fail("invalid_request", "response_type is required"),
         Some("code") => {}
-        Some(_) => return fail("unsupported_response_type", "only response_type=code is supported"),
+        Some(_) => {
+            return fail(
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            );
+        }
     }
     if !client.grant_types.contains(&GrantType::AuthorizationCode) {
-        return fail("unauthorized_client", "this client may not use the authorization code grant");
+        return fail(
+            "unauthorized_client",
+            "this client may not use the authorization code grant",
+        );
     }
     let Some(plan) = state.registry.plan_for_api(Api::PatientAccess) else {
         return fail("server_error", "no Patient Access plan is configured");
@@ -85,18 +109,35 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
     if let Some(aud) = params.single("aud").ok().flatten()
         && aud.trim_end_matches('/') != state.urls.patient_access
     {
-        return fail("invalid_request", "aud is not this server's Patient Access base URL");
+        return fail(
+            "invalid_request",
+            "aud is not this server's Patient Access base URL",
+        );
     }
     let challenge = params.single("code_challenge").ok().flatten();
-    match (challenge, params.single("code_challenge_method").ok().flatten()) {
+    match (
+        challenge,
+        params.single("code_challenge_method").ok().flatten(),
+    ) {
         (None, None) => {}
         (Some(c), Some("S256")) if is_s256_challenge(c) => {}
-        (Some(_), Some("S256")) => return fail("invalid_request", "code_challenge is not a base64url SHA-256 value"),
+        (Some(_), Some("S256")) => {
+            return fail(
+                "invalid_request",
+                "code_challenge is not a base64url SHA-256 value",
+            );
+        }
         (Some(_), None) | (_, Some("plain")) => {
-            return fail("invalid_request", "PKCE method plain is not supported; use S256");
+            return fail(
+                "invalid_request",
+                "PKCE method plain is not supported; use S256",
+            );
         }
         (_, Some(_)) => {
-            return fail("invalid_request", "code_challenge and code_challenge_method=S256 go together");
+            return fail(
+                "invalid_request",
+                "code_challenge and code_challenge_method=S256 go together",
+            );
         }
     }
     let nonce = params.single("nonce").ok().flatten();
@@ -123,7 +164,9 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
 
 /// An S256 challenge is the base64url (no padding) of 32 bytes: 43 characters.
 fn is_s256_challenge(c: &str) -> bool {
-    c.len() == 43 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    c.len() == 43
+        && c.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn param_page(e: &ParamError) -> Response {
@@ -142,12 +185,17 @@ pub fn found(location: &str) -> Response {
             res.headers_mut().insert(header::LOCATION, v);
             no_store(res)
         }
-        Err(_) => error_page(StatusCode::BAD_REQUEST, "invalid_request", "cannot build the redirect"),
+        Err(_) => error_page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "cannot build the redirect",
+        ),
     }
 }
 
 /// Marks a response as not cacheable (pages carrying transaction ids, redirects with codes).
 pub fn no_store(mut res: Response) -> Response {
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }

@@ -26,24 +26,32 @@ pub fn authenticate<'r>(
         }));
     };
     if values.next().is_some() {
-        return Err(OAuthError::invalid_request("more than one Authorization header"));
+        return Err(OAuthError::invalid_request(
+            "more than one Authorization header",
+        ));
     }
     if in_body {
-        return Err(OAuthError::invalid_request("use only one client authentication method"));
+        return Err(OAuthError::invalid_request(
+            "use only one client authentication method",
+        ));
     }
     let (id, secret) = parse_basic(value.as_bytes())
         .ok_or_else(|| OAuthError::invalid_client("malformed HTTP Basic credentials"))?;
     let client = registry
         .client(&id)
         .filter(|c| {
-            aws_lc_rs::constant_time::verify_slices_are_equal(c.secret.as_bytes(), secret.as_bytes()).is_ok()
+            aws_lc_rs::constant_time::verify_slices_are_equal(
+                c.secret.as_bytes(),
+                secret.as_bytes(),
+            )
+            .is_ok()
         })
         .ok_or_else(|| OAuthError::invalid_client("unknown client or wrong secret"))?;
     // A client_id in the body must name the authenticated client (RFC 6749 3.2.1).
     match params.single("client_id")? {
-        Some(body_id) if body_id != client.id => {
-            Err(OAuthError::invalid_request("client_id does not match the authenticated client"))
-        }
+        Some(body_id) if body_id != client.id => Err(OAuthError::invalid_request(
+            "client_id does not match the authenticated client",
+        )),
         _ => Ok(client),
     }
 }
@@ -91,10 +99,16 @@ mod tests {
     #[test]
     fn basic_parsing() {
         let v = format!("Basic {}", STANDARD.encode("my%20app:s%3Acret"));
-        assert_eq!(parse_basic(v.as_bytes()), Some(("my app".into(), "s:cret".into())));
+        assert_eq!(
+            parse_basic(v.as_bytes()),
+            Some(("my app".into(), "s:cret".into()))
+        );
         assert_eq!(parse_basic(b"Bearer abc"), None);
         let raw = format!("Basic {}", STANDARD.encode("a&b:c=d"));
-        assert_eq!(parse_basic(raw.as_bytes()), Some(("a&b".into(), "c=d".into())));
+        assert_eq!(
+            parse_basic(raw.as_bytes()),
+            Some(("a&b".into(), "c=d".into()))
+        );
         let broken = format!("Basic {}", STANDARD.encode("a%zz:b"));
         assert_eq!(parse_basic(broken.as_bytes()), None);
         assert_eq!(parse_basic(b"Basic !!!"), None);

@@ -15,7 +15,11 @@ pub struct OAuthError {
 
 impl OAuthError {
     fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> OAuthError {
-        OAuthError { status, error, description: description.into() }
+        OAuthError {
+            status,
+            error,
+            description: description.into(),
+        }
     }
 
     /// 400 `invalid_request`.
@@ -57,9 +61,11 @@ impl OAuthError {
 impl From<crate::params::ParamError> for OAuthError {
     fn from(e: crate::params::ParamError) -> OAuthError {
         match e {
-            crate::params::ParamError::TooLarge => {
-                OAuthError::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", e.to_string())
-            }
+            crate::params::ParamError::TooLarge => OAuthError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request",
+                e.to_string(),
+            ),
             crate::params::ParamError::Duplicate(_) => OAuthError::invalid_request(e.to_string()),
         }
     }

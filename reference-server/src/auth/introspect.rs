@@ -14,7 +14,11 @@ use crate::state::AppState;
 use crate::tokens::now;
 
 /// `POST /oauth2/introspect`.
-pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn introspect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match describe(&state, &headers, &body) {
         Ok(v) => {
             let mut res = axum::Json(v).into_response();
@@ -28,11 +32,17 @@ pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body:
 fn describe(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
     let params = form(headers, body)?;
     let client = client_auth::authenticate(headers, &params, &state.registry)?;
-    let token = params.single("token")?.ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let token = params
+        .single("token")?
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     // The hint only orders the search (RFC 7662 2.1); both kinds are always looked up.
     // Choice: another client's token is reported inactive, so introspection cannot be used
     // to probe tokens the caller does not own.
-    if let Some(a) = state.tokens.live_access(token).filter(|a| a.client_id == client.id) {
+    if let Some(a) = state
+        .tokens
+        .live_access(token)
+        .filter(|a| a.client_id == client.id)
+    {
         let mut v = json!({
             "active": true,
             "scope": a.scope.join(" "),
@@ -82,11 +92,15 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Byt
 fn revoke_token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
     let params = form(headers, body)?;
     let client = client_auth::authenticate(headers, &params, &state.registry)?;
-    let token = params.single("token")?.ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let token = params
+        .single("token")?
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     match params.single("token_type_hint")? {
         None | Some("access_token" | "refresh_token") => {}
         Some(other) => {
-            return Err(OAuthError::unsupported_token_type(format!("cannot revoke `{other}` tokens")));
+            return Err(OAuthError::unsupported_token_type(format!(
+                "cannot revoke `{other}` tokens"
+            )));
         }
     }
     let foreign = || {
@@ -100,7 +114,12 @@ fn revoke_token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<()
         state.tokens.access.remove(token);
         return Ok(());
     }
-    if let Some((owner, grant)) = state.tokens.refresh.get(token).map(|r| (r.client_id.clone(), r.grant_id)) {
+    if let Some((owner, grant)) = state
+        .tokens
+        .refresh
+        .get(token)
+        .map(|r| (r.client_id.clone(), r.grant_id))
+    {
         if owner != client.id {
             return Err(foreign());
         }

@@ -31,7 +31,13 @@ fn pending(state: &AppState, params: &Params) -> Result<(String, PendingAuthoriz
     let tx = match params.single("tx") {
         Ok(Some(tx)) => tx.to_string(),
         Ok(None) => return Err(expired_page()),
-        Err(e) => return Err(error_page(StatusCode::BAD_REQUEST, "invalid_request", &e.to_string())),
+        Err(e) => {
+            return Err(error_page(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &e.to_string(),
+            ));
+        }
     };
     match state.tokens.pending.get(&tx) {
         Some(p) if p.expires_at > now() => Ok((tx, p.clone())),
@@ -43,11 +49,19 @@ fn form_params(headers: &HeaderMap, body: &Bytes) -> Result<Params, Response> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
     if !is_form {
-        return Err(error_page(StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request", "expected a form post"));
+        return Err(error_page(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_request",
+            "expected a form post",
+        ));
     }
-    Params::parse(body).map_err(|e| error_page(StatusCode::BAD_REQUEST, "invalid_request", &e.to_string()))
+    Params::parse(body)
+        .map_err(|e| error_page(StatusCode::BAD_REQUEST, "invalid_request", &e.to_string()))
 }
 
 /// `POST /oauth2/login`: check the member's password; show consent or the form again.
@@ -60,15 +74,27 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
         Ok(p) => p,
         Err(r) => return r,
     };
-    let client_name = state.registry.client(&pending.client_id).map_or("", |c| c.name.as_str());
+    let client_name = state
+        .registry
+        .client(&pending.client_id)
+        .map_or("", |c| c.name.as_str());
     let username = params.single("username").ok().flatten().unwrap_or("");
     let password = params.single("password").ok().flatten().unwrap_or("");
     let member = state.registry.member_by_username(username).filter(|m| {
-        aws_lc_rs::constant_time::verify_slices_are_equal(m.password.as_bytes(), password.as_bytes()).is_ok()
+        aws_lc_rs::constant_time::verify_slices_are_equal(
+            m.password.as_bytes(),
+            password.as_bytes(),
+        )
+        .is_ok()
     });
     let action = format!("{}/login", state.urls.issuer);
     let Some(member) = member else {
-        let page = pages::login_page(&action, &tx, client_name, Some("Unknown username or wrong password."));
+        let page = pages::login_page(
+            &action,
+            &tx,
+            client_name,
+            Some("Unknown username or wrong password."),
+        );
         return no_store(Html(page).into_response());
     };
     let session = random_token();
@@ -76,8 +102,18 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Byte
         p.member = Some((member.patient_id.clone(), session.clone()));
     }
     let consent_action = format!("{}/consent", state.urls.issuer);
-    let mut res = Html(pages::consent_page(&consent_action, &tx, client_name, &pending)).into_response();
-    let secure = if state.urls.root.starts_with("https:") { "; Secure" } else { "" };
+    let mut res = Html(pages::consent_page(
+        &consent_action,
+        &tx,
+        client_name,
+        &pending,
+    ))
+    .into_response();
+    let secure = if state.urls.root.starts_with("https:") {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!("{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Lax{secure}");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
@@ -108,17 +144,29 @@ pub async fn consent(State(state): State<AppState>, headers: HeaderMap, body: By
         Err(r) => return r,
     };
     let Some((patient_id, session)) = pending.member.clone() else {
-        return error_page(StatusCode::BAD_REQUEST, "invalid_request", "sign in before giving consent");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "sign in before giving consent",
+        );
     };
     let cookie_ok = session_cookie(&headers).is_some_and(|c| {
         aws_lc_rs::constant_time::verify_slices_are_equal(c.as_bytes(), session.as_bytes()).is_ok()
     });
     if !cookie_ok {
-        return error_page(StatusCode::BAD_REQUEST, "invalid_request", "the sign-in session cookie is missing or wrong");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the sign-in session cookie is missing or wrong",
+        );
     }
     let decision = params.single("decision").ok().flatten();
     if !matches!(decision, Some("approve" | "deny")) {
-        return error_page(StatusCode::BAD_REQUEST, "invalid_request", "decision must be approve or deny");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "decision must be approve or deny",
+        );
     }
     // The transaction is spent whatever the decision.
     state.tokens.pending.remove(&tx);

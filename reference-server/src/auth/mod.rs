@@ -38,8 +38,10 @@ pub fn router() -> Router<AppState> {
 /// `GET /oauth2/jwks`: the public signing key(s).
 async fn jwks(State(state): State<AppState>) -> Response {
     let mut res = axum::Json(state.key.jwks().clone()).into_response();
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
     res
 }
 

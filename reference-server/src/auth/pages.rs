@@ -23,7 +23,12 @@ pub fn login_page(action: &str, tx: &str, client_name: &str, error: Option<&str>
 }
 
 /// The consent page: what the app asks for, approve or deny.
-pub fn consent_page(action: &str, tx: &str, client_name: &str, pending: &PendingAuthorization) -> String {
+pub fn consent_page(
+    action: &str,
+    tx: &str,
+    client_name: &str,
+    pending: &PendingAuthorization,
+) -> String {
     let scopes: String = pending
         .scope
         .iter()

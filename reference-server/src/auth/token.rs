@@ -34,7 +34,10 @@ pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
     if !is_form {
         return Err(OAuthError::invalid_request(
             "the body must be application/x-www-form-urlencoded",
@@ -42,7 +45,9 @@ pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
     }
     let params = Params::parse(body)?;
     if let Some(dup) = params.first_duplicate() {
-        return Err(OAuthError::invalid_request(format!("parameter `{dup}` is repeated")));
+        return Err(OAuthError::invalid_request(format!(
+            "parameter `{dup}` is repeated"
+        )));
     }
     Ok(params)
 }
@@ -56,7 +61,9 @@ fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value,
         Some("client_credentials") => GrantType::ClientCredentials,
         Some("refresh_token") => GrantType::RefreshToken,
         Some(other) => {
-            return Err(OAuthError::unsupported_grant_type(format!("grant_type `{other}` is not supported")));
+            return Err(OAuthError::unsupported_grant_type(format!(
+                "grant_type `{other}` is not supported"
+            )));
         }
     };
     // Seed 002: each plan has its flow; a client may only use the grants it registered for.
@@ -73,27 +80,36 @@ fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value,
     }
 }
 
-fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Result<Value, OAuthError> {
-    let code = params.single("code")?.ok_or_else(|| OAuthError::invalid_request("code is required"))?;
-    let redirect_uri = params
-        .single("redirect_uri")?
-        .ok_or_else(|| OAuthError::invalid_request("redirect_uri is required (it was sent at authorize)"))?;
+fn authorization_code(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+) -> Result<Value, OAuthError> {
+    let code = params
+        .single("code")?
+        .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let redirect_uri = params.single("redirect_uri")?.ok_or_else(|| {
+        OAuthError::invalid_request("redirect_uri is required (it was sent at authorize)")
+    })?;
     let verifier = params.single("code_verifier")?;
     let issued = {
-        let mut entry = state
-            .tokens
-            .codes
-            .get_mut(code)
-            .ok_or_else(|| OAuthError::invalid_grant("unknown or expired authorization code"))?;
+        let mut entry =
+            state.tokens.codes.get_mut(code).ok_or_else(|| {
+                OAuthError::invalid_grant("unknown or expired authorization code")
+            })?;
         if entry.client_id != client.id {
-            return Err(OAuthError::invalid_grant("the code was issued to another client"));
+            return Err(OAuthError::invalid_grant(
+                "the code was issued to another client",
+            ));
         }
         if entry.redeemed {
             // RFC 6749 4.1.2: a replayed code revokes the tokens it issued.
             let grant = entry.grant_id;
             drop(entry);
             state.tokens.revoke_grant(grant);
-            return Err(OAuthError::invalid_grant("the code was already used; its tokens are revoked"));
+            return Err(OAuthError::invalid_grant(
+                "the code was already used; its tokens are revoked",
+            ));
         }
         entry.redeemed = true;
         entry.clone()
@@ -105,19 +121,29 @@ fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Res
         return Err(OAuthError::invalid_grant("the authorization was revoked"));
     }
     if issued.redirect_uri != redirect_uri {
-        return Err(OAuthError::invalid_grant("redirect_uri differs from the authorization request"));
+        return Err(OAuthError::invalid_grant(
+            "redirect_uri differs from the authorization request",
+        ));
     }
     match (&issued.code_challenge, verifier) {
         (None, None) => {}
         (Some(challenge), Some(v)) => {
             if !is_verifier(v) || &s256(v) != challenge {
-                return Err(OAuthError::invalid_grant("code_verifier does not match the code_challenge"));
+                return Err(OAuthError::invalid_grant(
+                    "code_verifier does not match the code_challenge",
+                ));
             }
         }
-        (Some(_), None) => return Err(OAuthError::invalid_grant("code_verifier is required (PKCE)")),
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_grant(
+                "code_verifier is required (PKCE)",
+            ));
+        }
         // OAuth 2.1 4.1.3: a verifier for a code issued without a challenge is refused.
         (None, Some(_)) => {
-            return Err(OAuthError::invalid_grant("no code_challenge was sent for this code"));
+            return Err(OAuthError::invalid_grant(
+                "no code_challenge was sent for this code",
+            ));
         }
     }
     let t = now();
@@ -169,18 +195,25 @@ fn authorization_code(state: &AppState, client: &Client, params: &Params) -> Res
     }))
 }
 
-fn client_credentials(state: &AppState, client: &Client, params: &Params) -> Result<Value, OAuthError> {
+fn client_credentials(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+) -> Result<Value, OAuthError> {
     let plan = state
         .registry
         .plan_for_api(Api::ProviderDirectory)
-        .ok_or_else(|| OAuthError::unauthorized_client("no Provider Directory plan is configured"))?;
+        .ok_or_else(|| {
+            OAuthError::unauthorized_client("no Provider Directory plan is configured")
+        })?;
     let raw = params.single("scope")?;
     let requested = raw
         .map(scope::parse)
         .unwrap_or(Err(scope::ScopeError::Missing))
         .map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
     // Seed 002's example sends `openid fhirUser system/*.rs`: tolerated, only system/*.rs granted.
-    let granted = scope::grant(&requested, plan).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
+    let granted =
+        scope::grant(&requested, plan).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
     let t = now();
     let access_token = random_token();
     state.tokens.access.insert(
@@ -214,13 +247,17 @@ fn refresh(state: &AppState, client: &Client, params: &Params) -> Result<Value, 
         .map(|r| r.clone())
         .ok_or_else(|| OAuthError::invalid_grant("unknown refresh token"))?;
     if stored.client_id != client.id {
-        return Err(OAuthError::invalid_grant("the refresh token was issued to another client"));
+        return Err(OAuthError::invalid_grant(
+            "the refresh token was issued to another client",
+        ));
     }
     if stored.expires_at <= now() {
         return Err(OAuthError::invalid_grant("the refresh token expired"));
     }
     if !state.tokens.grant_active(stored.grant_id) {
-        return Err(OAuthError::invalid_grant("the member revoked this authorization"));
+        return Err(OAuthError::invalid_grant(
+            "the member revoked this authorization",
+        ));
     }
     let scope = match params.single("scope")? {
         None => stored.scope.clone(),
@@ -256,12 +293,16 @@ fn refresh(state: &AppState, client: &Client, params: &Params) -> Result<Value, 
 /// RFC 7636 4.1: 43..128 unreserved characters.
 fn is_verifier(v: &str) -> bool {
     (43..=128).contains(&v.len())
-        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
 /// BASE64URL(SHA256(verifier)).
 pub fn s256(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes()))
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        verifier.as_bytes(),
+    ))
 }
 
 #[cfg(test)]

@@ -39,8 +39,14 @@ impl FromRequestParts<AppState> for PatientCaller {
             .iter()
             .all(|s| token.scope.iter().any(|t| t == s));
         match (&token.patient_id, has_scopes) {
-            (Some(patient_id), true) => Ok(PatientCaller { patient_id: patient_id.clone(), token }),
-            _ => Err(insufficient(realm, "the Patient Access API needs patient-level scopes (patient/*.rs, launch/patient) and a patient claim")),
+            (Some(patient_id), true) => Ok(PatientCaller {
+                patient_id: patient_id.clone(),
+                token,
+            }),
+            _ => Err(insufficient(
+                realm,
+                "the Patient Access API needs patient-level scopes (patient/*.rs, launch/patient) and a patient claim",
+            )),
         }
     }
 }
@@ -54,10 +60,16 @@ impl FromRequestParts<AppState> for DirectoryCaller {
         // Seed 002: "Provider Directory plans require system-level scopes and must not
         // include a patient claim."
         if token.patient_id.is_some() {
-            return Err(insufficient(realm, "the Provider Directory API refuses tokens with a patient claim"));
+            return Err(insufficient(
+                realm,
+                "the Provider Directory API refuses tokens with a patient claim",
+            ));
         }
         if !token.scope.iter().any(|s| s == "system/*.rs") {
-            return Err(insufficient(realm, "the Provider Directory API needs the system/*.rs scope"));
+            return Err(insufficient(
+                realm,
+                "the Provider Directory API needs the system/*.rs scope",
+            ));
         }
         Ok(DirectoryCaller { token })
     }
@@ -75,7 +87,9 @@ fn authenticate(parts: &Parts, state: &AppState, api: Api) -> Result<AccessToken
     let realm = realm_of(state, api);
     let unauthorized = |error: Option<&str>, text: &str| {
         let challenge = match error {
-            Some(e) => format!("Bearer realm=\"{realm}\", error=\"{e}\", error_description=\"{text}\""),
+            Some(e) => {
+                format!("Bearer realm=\"{realm}\", error=\"{e}\", error_description=\"{text}\"")
+            }
             None => format!("Bearer realm=\"{realm}\""),
         };
         FhirError::new(StatusCode::UNAUTHORIZED, "login", text).with_challenge(challenge)
@@ -83,10 +97,16 @@ fn authenticate(parts: &Parts, state: &AppState, api: Api) -> Result<AccessToken
     let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         // RFC 6750 3.1: no error code when the request carried no credentials.
-        return Err(unauthorized(None, "an Authorization: Bearer token is required"));
+        return Err(unauthorized(
+            None,
+            "an Authorization: Bearer token is required",
+        ));
     };
     if values.next().is_some() {
-        return Err(unauthorized(Some("invalid_token"), "more than one Authorization header"));
+        return Err(unauthorized(
+            Some("invalid_token"),
+            "more than one Authorization header",
+        ));
     }
     let token = value
         .to_str()
@@ -96,10 +116,12 @@ fn authenticate(parts: &Parts, state: &AppState, api: Api) -> Result<AccessToken
         .map(|(_, t)| t.trim())
         .filter(|t| is_token68(t))
         .ok_or_else(|| unauthorized(Some("invalid_token"), "malformed Bearer credentials"))?;
-    let access = state
-        .tokens
-        .live_access(token)
-        .ok_or_else(|| unauthorized(Some("invalid_token"), "the access token is unknown, expired or revoked"))?;
+    let access = state.tokens.live_access(token).ok_or_else(|| {
+        unauthorized(
+            Some("invalid_token"),
+            "the access token is unknown, expired or revoked",
+        )
+    })?;
     let subscribed = state
         .registry
         .client(&access.client_id)

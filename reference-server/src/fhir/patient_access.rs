@@ -1,0 +1,199 @@
+//! Patient Access API read and search (seed 001 "Read a resource", "Search for a
+//! resource"). Compartment types come from the caller's own record only: naming another
+//! member's patient or resource is a 403 ("patient compartment"), an unknown one a 404 or an
+//! empty search. Directory and formulary types come from the shared data.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+
+use super::filter::Filter;
+use super::search::{Search, SearchSpec, parse_search};
+use super::{
+    SHARED_TYPES, caller_record, check_id, is_compartment_type, not_found, path_error,
+    query_params, read_response, search_page, unsupported_type,
+};
+use crate::gateway::PatientCaller;
+use crate::outcome::FhirError;
+use crate::state::AppState;
+use crate::store::{ResourceSet, StoredResource};
+
+/// Where a resource type is served from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The caller's own record.
+    Compartment,
+    /// The shared directory and formulary data.
+    Shared,
+}
+
+/// Which data serves `resource_type`, or None when the API does not serve it.
+fn source_of(state: &AppState, resource_type: &str, record: &ResourceSet) -> Option<Source> {
+    if is_compartment_type(resource_type, record) {
+        Some(Source::Compartment)
+    } else if SHARED_TYPES.contains(&resource_type)
+        || state.data.shared.of_type(resource_type).next().is_some()
+    {
+        Some(Source::Shared)
+    } else {
+        None
+    }
+}
+
+/// Search parameters of compartment types (besides `_count`/`_offset`).
+fn compartment_params(resource_type: &str) -> &'static [&'static str] {
+    if resource_type == "Patient" {
+        &["_id", "identifier", "name", "gender", "_lastUpdated"]
+    } else {
+        &[
+            "_id",
+            "patient",
+            "subject",
+            "beneficiary",
+            "identifier",
+            "_lastUpdated",
+        ]
+    }
+}
+
+/// Search parameters of shared (directory and formulary) types.
+pub(crate) fn shared_params(resource_type: &str) -> &'static [&'static str] {
+    match resource_type {
+        "PractitionerRole" => &[
+            "_id",
+            "identifier",
+            "practitioner",
+            "organization",
+            "_lastUpdated",
+        ],
+        "Location" | "Organization" => {
+            &["_id", "name", "identifier", "address-state", "_lastUpdated"]
+        }
+        _ => &["_id", "name", "identifier", "_lastUpdated"],
+    }
+}
+
+fn compartment_denied(resource_type: &str, id: &str) -> FhirError {
+    FhirError::forbidden(format!(
+        "patient compartment: {resource_type}/{id} belongs to another patient"
+    ))
+}
+
+/// Whether `Type/id` is in another patient's compartment.
+fn belongs_to_other(
+    state: &AppState,
+    caller: &PatientCaller,
+    resource_type: &str,
+    id: &str,
+) -> bool {
+    let other_patient = resource_type == "Patient"
+        && id != caller.patient_id
+        && state.registry.member_by_patient(id).is_some();
+    other_patient
+        || state
+            .data
+            .owner_of(resource_type, id)
+            .is_some_and(|owner| owner != caller.patient_id)
+}
+
+/// `GET /fhir/{type}/{id}`.
+pub async fn read(
+    caller: PatientCaller,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, FhirError> {
+    let Path((resource_type, id)) = path.map_err(path_error)?;
+    let record = caller_record(&state, &caller.patient_id);
+    let source = source_of(&state, &resource_type, &record)
+        .ok_or_else(|| unsupported_type(&resource_type))?;
+    check_id(&id)?;
+    match source {
+        Source::Compartment => match record.get(&resource_type, &id) {
+            Some(r) => Ok(read_response(r)),
+            None if belongs_to_other(&state, &caller, &resource_type, &id) => {
+                Err(compartment_denied(&resource_type, &id))
+            }
+            None => Err(not_found(&resource_type, &id)),
+        },
+        Source::Shared => state
+            .data
+            .shared
+            .get(&resource_type, &id)
+            .map(read_response)
+            .ok_or_else(|| not_found(&resource_type, &id)),
+    }
+}
+
+/// `GET /fhir/{type}`.
+pub async fn search(
+    caller: PatientCaller,
+    State(state): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, FhirError> {
+    let Path(resource_type) = path.map_err(path_error)?;
+    let record = caller_record(&state, &caller.patient_id);
+    let source = source_of(&state, &resource_type, &record)
+        .ok_or_else(|| unsupported_type(&resource_type))?;
+    let params = query_params(query.as_deref())?;
+    let base = &state.urls.patient_access;
+    let allowed = match source {
+        Source::Compartment => compartment_params(&resource_type),
+        Source::Shared => shared_params(&resource_type),
+    };
+    let spec = SearchSpec {
+        allowed,
+        base,
+        default_count: state.config.page_size,
+        max_count: state.config.max_page_size,
+    };
+    let search = parse_search(&params, &spec)?;
+    let matches: Vec<&StoredResource> = match source {
+        Source::Compartment if names_only_caller(&state, &caller, &resource_type, &search)? => {
+            record
+                .of_type(&resource_type)
+                .filter(|r| search.matches(r))
+                .collect()
+        }
+        Source::Compartment => Vec::new(),
+        Source::Shared => state
+            .data
+            .shared
+            .of_type(&resource_type)
+            .filter(|r| search.matches(r))
+            .collect(),
+    };
+    Ok(search_page(base, &resource_type, &search, &matches))
+}
+
+/// Checks the patient a compartment search names: another member's patient (by `patient`,
+/// `subject`, `beneficiary`, or `_id` on Patient) or another patient's resource id is a 403;
+/// false when it names a patient that does not exist (an empty result).
+fn names_only_caller(
+    state: &AppState,
+    caller: &PatientCaller,
+    resource_type: &str,
+    search: &Search,
+) -> Result<bool, FhirError> {
+    let mut possible = true;
+    for filter in search.filters() {
+        match filter {
+            Filter::Patient(id) if *id != caller.patient_id => {
+                if belongs_to_other(state, caller, "Patient", id) {
+                    return Err(compartment_denied("Patient", id));
+                }
+                possible = false;
+            }
+            Filter::Ids(ids) => {
+                if let Some(id) = ids
+                    .iter()
+                    .find(|id| belongs_to_other(state, caller, resource_type, id))
+                {
+                    return Err(compartment_denied(resource_type, id));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(possible)
+}
