@@ -65,10 +65,7 @@ async fn exchange(urls: Urls, n: usize, conc: usize) -> Result<(), String> {
         let (queue, client, token_url) = (queue.clone(), client.clone(), urls.token.clone());
         workers.spawn(async move {
             let mut ok = 0usize;
-            loop {
-                let Some(code) = queue.lock().ok().and_then(|mut q| q.pop()) else {
-                    break;
-                };
+            while let Some(code) = queue.lock().ok().and_then(|mut q| q.pop()) {
                 let res = client
                     .post(&token_url)
                     .basic_auth(PA_CLIENT, Some(PA_SECRET))

@@ -29,6 +29,31 @@ pub fn page(title: &str, body: &str) -> String {
     )
 }
 
+/// An error page not yet rendered (small enough to travel in a `Result`).
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub description: String,
+}
+
+impl ErrorPage {
+    /// A 400 `invalid_request` page.
+    pub fn bad_request(description: impl Into<String>) -> ErrorPage {
+        ErrorPage {
+            status: StatusCode::BAD_REQUEST,
+            error: "invalid_request",
+            description: description.into(),
+        }
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        error_page(self.status, self.error, &self.description)
+    }
+}
+
 /// An error page: shown instead of redirecting when the redirect target cannot be trusted.
 pub fn error_page(status: StatusCode, error: &str, description: &str) -> Response {
     let body = format!(

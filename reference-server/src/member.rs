@@ -36,7 +36,7 @@ fn error(status: StatusCode, text: &str) -> Response {
     res
 }
 
-fn member<'s>(state: &'s AppState, headers: &HeaderMap) -> Result<&'s Member, Response> {
+fn member<'s>(state: &'s AppState, headers: &HeaderMap) -> Option<&'s Member> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| parse_basic(v.as_bytes()))
@@ -49,18 +49,18 @@ fn member<'s>(state: &'s AppState, headers: &HeaderMap) -> Result<&'s Member, Re
                 .is_ok()
             })
         })
-        .ok_or_else(|| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "member username and password required (HTTP Basic)",
-            )
-        })
+}
+
+fn unauthenticated() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "member username and password required (HTTP Basic)",
+    )
 }
 
 async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let m = match member(&state, &headers) {
-        Ok(m) => m,
-        Err(r) => return r,
+    let Some(m) = member(&state, &headers) else {
+        return unauthenticated();
     };
     let mut by_client: BTreeMap<String, (usize, u64)> = BTreeMap::new();
     for g in state.tokens.grants.iter() {
@@ -87,9 +87,8 @@ async fn revoke(
     headers: HeaderMap,
     Path(client_id): Path<String>,
 ) -> Response {
-    let m = match member(&state, &headers) {
-        Ok(m) => m,
-        Err(r) => return r,
+    let Some(m) = member(&state, &headers) else {
+        return unauthenticated();
     };
     if state.registry.client(&client_id).is_none() {
         return error(StatusCode::NOT_FOUND, "unknown client_id");

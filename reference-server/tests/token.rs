@@ -297,7 +297,8 @@ async fn bad_client_credentials_get_401_invalid_client_with_a_basic_challenge() 
 async fn grant_type_errors_follow_rfc_6749() {
     let s = server().await;
     let pd = Some((PD_CLIENT, PD_SECRET));
-    let cases: Vec<(Option<(&str, &str)>, Vec<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (Option<(&'a str, &'a str)>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (pd, vec![("scope", "system/*.rs")], "invalid_request"),
         (
             pd,
@@ -463,7 +464,7 @@ async fn refresh_issues_a_working_token_bound_to_the_client_and_never_wider() {
 async fn member_grant_revocation_kills_refresh_and_access_tokens() {
     let s = server().await;
     let t = member_tokens(&s, MEMBER1).await;
-    let grants = format!("{}", s.state.urls.member_grants);
+    let grants = s.state.urls.member_grants.clone();
     let list: Value = http()
         .get(&grants)
         .basic_auth(MEMBER1.0, Some(MEMBER1.1))

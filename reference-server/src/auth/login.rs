@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::authorize::{found, no_store};
 use super::pages;
-use crate::html::error_page;
+use crate::html::{ErrorPage, error_page};
 use crate::params::Params;
 use crate::redirect;
 use crate::state::AppState;
@@ -18,26 +18,18 @@ use crate::tokens::{AuthorizationCode, PendingAuthorization, now, random_token};
 /// Name of the login session cookie.
 pub const SESSION_COOKIE: &str = "refserver_session";
 
-fn expired_page() -> Response {
-    error_page(
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
+fn expired_page() -> ErrorPage {
+    ErrorPage::bad_request(
         "this sign-in request is unknown or expired; start again from the application",
     )
 }
 
 /// The live pending authorization named by the form's `tx`.
-fn pending(state: &AppState, params: &Params) -> Result<(String, PendingAuthorization), Response> {
+fn pending(state: &AppState, params: &Params) -> Result<(String, PendingAuthorization), ErrorPage> {
     let tx = match params.single("tx") {
         Ok(Some(tx)) => tx.to_string(),
         Ok(None) => return Err(expired_page()),
-        Err(e) => {
-            return Err(error_page(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                &e.to_string(),
-            ));
-        }
+        Err(e) => return Err(ErrorPage::bad_request(e.to_string())),
     };
     match state.tokens.pending.get(&tx) {
         Some(p) if p.expires_at > now() => Ok((tx, p.clone())),
@@ -45,7 +37,7 @@ fn pending(state: &AppState, params: &Params) -> Result<(String, PendingAuthoriz
     }
 }
 
-fn form_params(headers: &HeaderMap, body: &Bytes) -> Result<Params, Response> {
+fn form_params(headers: &HeaderMap, body: &Bytes) -> Result<Params, ErrorPage> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -54,25 +46,24 @@ fn form_params(headers: &HeaderMap, body: &Bytes) -> Result<Params, Response> {
                 .starts_with("application/x-www-form-urlencoded")
         });
     if !is_form {
-        return Err(error_page(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "invalid_request",
-            "expected a form post",
-        ));
+        return Err(ErrorPage {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            error: "invalid_request",
+            description: "expected a form post".into(),
+        });
     }
-    Params::parse(body)
-        .map_err(|e| error_page(StatusCode::BAD_REQUEST, "invalid_request", &e.to_string()))
+    Params::parse(body).map_err(|e| ErrorPage::bad_request(e.to_string()))
 }
 
 /// `POST /oauth2/login`: check the member's password; show consent or the form again.
 pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let params = match form_params(&headers, &body) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let (tx, pending) = match pending(&state, &params) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let client_name = state
         .registry
@@ -137,11 +128,11 @@ fn session_cookie(headers: &HeaderMap) -> Option<&str> {
 pub async fn consent(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let params = match form_params(&headers, &body) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let (tx, pending) = match pending(&state, &params) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let Some((patient_id, session)) = pending.member.clone() else {
         return error_page(
