@@ -8,6 +8,7 @@ mod support;
 
 mod directory;
 mod patient_access;
+mod snapshot;
 
 use std::collections::HashSet;
 
