@@ -87,6 +87,17 @@ impl Params {
     }
 }
 
+/// Whether a request's `Content-Type` is `application/x-www-form-urlencoded` (any charset).
+pub fn is_form(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
 /// Percent-encodes one query component.
 pub fn encode(value: &str) -> Cow<'_, str> {
     url::form_urlencoded::byte_serialize(value.as_bytes())

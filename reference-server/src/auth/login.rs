@@ -38,14 +38,7 @@ fn pending(state: &AppState, params: &Params) -> Result<(String, PendingAuthoriz
 }
 
 fn form_params(headers: &HeaderMap, body: &Bytes) -> Result<Params, ErrorPage> {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !is_form {
+    if !crate::params::is_form(headers) {
         return Err(ErrorPage {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
             error: "invalid_request",

@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -31,14 +31,7 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
 
 /// Form parameters of a POST to an OAuth endpoint, with duplicates refused.
 pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !is_form {
+    if !crate::params::is_form(headers) {
         return Err(OAuthError::invalid_request(
             "the body must be application/x-www-form-urlencoded",
         ));
@@ -149,14 +142,13 @@ fn authorization_code(
     let t = now();
     let access_token = random_token();
     let refresh_token = random_token();
-    let access = AccessToken {
-        client_id: client.id.clone(),
-        scope: issued.scope.clone(),
-        patient_id: Some(issued.patient_id.clone()),
-        grant_id: Some(issued.grant_id),
-        issued_at: t,
-        expires_at: t + state.config.access_token_ttl,
-    };
+    let access = access_token_for(
+        state,
+        client,
+        &issued.scope,
+        Some(&issued.patient_id),
+        Some(issued.grant_id),
+    );
     let mut claims = json!({
         "iss": state.urls.issuer,
         "sub": issued.patient_id,
@@ -214,18 +206,10 @@ fn client_credentials(
     // Seed 002's example sends `openid fhirUser system/*.rs`: tolerated, only system/*.rs granted.
     let granted =
         scope::grant(&requested, plan).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
-    let t = now();
     let access_token = random_token();
     state.tokens.access.insert(
         access_token.clone(),
-        AccessToken {
-            client_id: client.id.clone(),
-            scope: granted.clone(),
-            patient_id: None,
-            grant_id: None,
-            issued_at: t,
-            expires_at: t + state.config.access_token_ttl,
-        },
+        access_token_for(state, client, &granted, None, None),
     );
     // No refresh token for client credentials (RFC 6749 4.4.3), no id_token (no end user).
     Ok(json!({
@@ -265,19 +249,15 @@ fn refresh(state: &AppState, client: &Client, params: &Params) -> Result<Value, 
             .and_then(|req| scope::narrow(&req, &stored.scope))
             .map_err(|e| OAuthError::invalid_scope(e.to_string()))?,
     };
-    let t = now();
     let access_token = random_token();
-    state.tokens.access.insert(
-        access_token.clone(),
-        AccessToken {
-            client_id: client.id.clone(),
-            scope: scope.clone(),
-            patient_id: Some(stored.patient_id.clone()),
-            grant_id: Some(stored.grant_id),
-            issued_at: t,
-            expires_at: t + state.config.access_token_ttl,
-        },
+    let access = access_token_for(
+        state,
+        client,
+        &scope,
+        Some(&stored.patient_id),
+        Some(stored.grant_id),
     );
+    state.tokens.access.insert(access_token.clone(), access);
     // The refresh token is not rotated; no new id_token on refresh (OIDC Core 12.2 allows
     // omitting it, and it keeps refresh cheap under load).
     Ok(json!({
@@ -288,6 +268,25 @@ fn refresh(state: &AppState, client: &Client, params: &Params) -> Result<Value, 
         "patient": stored.patient_id,
         "refresh_token": token,
     }))
+}
+
+/// A new access token's record, valid from now for the configured lifetime.
+fn access_token_for(
+    state: &AppState,
+    client: &Client,
+    scope: &[String],
+    patient_id: Option<&str>,
+    grant_id: Option<u64>,
+) -> AccessToken {
+    let t = now();
+    AccessToken {
+        client_id: client.id.clone(),
+        scope: scope.to_vec(),
+        patient_id: patient_id.map(str::to_string),
+        grant_id,
+        issued_at: t,
+        expires_at: t + state.config.access_token_ttl,
+    }
 }
 
 /// RFC 7636 4.1: 43..128 unreserved characters.

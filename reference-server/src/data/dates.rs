@@ -19,27 +19,12 @@ pub(crate) const SPAN_END: Day = Day::from_ymd(2025, 12, 31);
 impl Day {
     /// The day of a proleptic Gregorian calendar date.
     pub(crate) const fn from_ymd(y: i64, m: i64, d: i64) -> Day {
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = (if y >= 0 { y } else { y - 399 }) / 400;
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        Day(era * 146_097 + doe - 719_468)
+        Day(crate::fhirtime::days_from_civil(y, m, d))
     }
 
     /// Year, month (1-12) and day of month (1-31).
     pub(crate) const fn ymd(self) -> (i64, i64, i64) {
-        let z = self.0 + 719_468;
-        let era = (if z >= 0 { z } else { z - 146_096 }) / 146_097;
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-        (y, m, d)
+        crate::fhirtime::civil_from_days(self.0)
     }
 
     /// This day moved by `days` (negative moves back).

@@ -10,28 +10,8 @@ use super::{MemberProfile, directory, formulary, patient_record};
 pub(super) const SEED: u64 = 20_240_305;
 
 /// Compartment resource types, in the order a record lists them.
-pub(super) const ORDER: [&str; 10] = [
-    "Patient",
-    "Coverage",
-    "ExplanationOfBenefit",
-    "Condition",
-    "Observation",
-    "Encounter",
-    "MedicationRequest",
-    "AllergyIntolerance",
-    "Immunization",
-    "Procedure",
-];
-
-pub(super) const DIRECTORY_TYPES: [&str; 7] = [
-    "Practitioner",
-    "PractitionerRole",
-    "Organization",
-    "Location",
-    "HealthcareService",
-    "InsurancePlan",
-    "Endpoint",
-];
+pub(super) use crate::fhir::COMPARTMENT_TYPES as ORDER;
+pub(super) use crate::fhir::DIRECTORY_TYPES;
 
 pub(super) fn patient_id(i: u64) -> String {
     // Like the sandbox members' ids: UUIDs.

@@ -15,8 +15,17 @@ async fn fhir_everything_first_page_snapshot() {
     let s = server_with(config).await;
     let bearer = insert_patient_token(&s, MEMBER1.2);
     // The public URL is not reachable; ask the bound address for the same path.
-    let url = format!("http://{}/fhir/Patient/{}/$everything?_count=3", s.addr, MEMBER1.2);
-    let res = bearer.http.get(&url).bearer_auth(&bearer.token).send().await.unwrap();
+    let url = format!(
+        "http://{}/fhir/Patient/{}/$everything?_count=3",
+        s.addr, MEMBER1.2
+    );
+    let res = bearer
+        .http
+        .get(&url)
+        .bearer_auth(&bearer.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let page: Value = res.json().await.unwrap();
     insta::assert_json_snapshot!("everything_first_page", page, {
