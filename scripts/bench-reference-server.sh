@@ -4,6 +4,7 @@
 #      alternating rounds in one run; reports the median requests/s of each and their ratio.
 #  (b) Authorization-code exchanges per second, each signing an RS256 id_token (codes minted
 #      first through the real login and consent forms).
+#  (c) Start-up with --members 10000: time until the server answers (median of ROUNDS).
 # Installs wrk from Debian's packages when missing. Loopback only; every run is bounded.
 # Usage: scripts/bench-reference-server.sh   (env: DURATION=10 CONNECTIONS=64 ROUNDS=3 CODES=3000)
 set -euo pipefail
@@ -71,8 +72,22 @@ for r in $(seq "$ROUNDS"); do
 done
 x_med=$(printf '%s\n' "${exchanges[@]}" | median)
 
+startups=()
+for r in $(seq "$ROUNDS"); do
+  t0=$(date +%s.%N)
+  target/release/reference-server --bind "127.0.0.1:$((REF_PORT + 2))" --members 10000 >/dev/null 2>&1 &
+  p=$!
+  until curl -sf "http://127.0.0.1:$((REF_PORT + 2))/fhir/metadata" >/dev/null; do sleep 0.01; done
+  t1=$(date +%s.%N)
+  kill "$p"; wait "$p" 2>/dev/null || true
+  startups+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')")
+  echo "round $r: ready with 10000 members in ${startups[-1]} s" >&2
+done
+s_med=$(printf '%s\n' "${startups[@]}" | median)
+
 echo
 echo "machine: $(nproc) cores; wrk -t1 -c$CONNECTIONS -d${DURATION}s; $ROUNDS alternating rounds; medians"
 printf 'trivial axum handler:        %10.0f req/s\n' "$t_med"
 printf 'Patient read via gateway:    %10.0f req/s  (%.2fx trivial; goal >= 0.6x)\n' "$r_med" "$(awk -v a="$r_med" -v b="$t_med" 'BEGIN {print a / b}')"
+printf 'ready with 10000 members:    %10.3f s      (goal < 2 s; includes RSA key generation)\n' "$s_med"
 printf 'code exchanges (+id_token):  %10.0f /s     (goal >= 1000/s; %s codes, 16 workers)\n' "$x_med" "$CODES"
