@@ -1,4 +1,15 @@
 //! smartcheck: drives SMART-on-FHIR flows against a target, checks every documented rule
-//! and load-tests the same flows. The bundled reference server is the default target.
+//! and load-tests the same flows. The bundled reference server is the default target; it
+//! runs in-process on an ephemeral loopback port:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let server = reference_server::start(reference_server::Config::ephemeral()).await.unwrap();
+//! assert!(server.root().starts_with("http://127.0.0.1:"));
+//! assert!(server.state.urls.patient_access.ends_with("/fhir"));
+//! server.shutdown().await;
+//! # }
+//! ```
 
 pub mod serve;
