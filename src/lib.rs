@@ -12,4 +12,5 @@
 //! # }
 //! ```
 
+pub mod requirements;
 pub mod serve;
