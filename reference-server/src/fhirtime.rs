@@ -55,13 +55,14 @@ pub fn period(text: &str) -> Option<(i64, i64)> {
             }
             let offset = match rest {
                 "Z" => 0,
-                tz if tz.len() == 6
-                    && (tz.starts_with('+') || tz.starts_with('-'))
-                    && &tz[3..4] == ":" =>
-                {
-                    let h: i64 = tz.get(1..3)?.parse().ok()?;
-                    let m: i64 = tz.get(4..6)?.parse().ok()?;
-                    let sign = if tz.starts_with('-') { -1 } else { 1 };
+                tz if is_offset(tz.as_bytes()) => {
+                    let t = tz.as_bytes();
+                    let two = |i: usize| i64::from(t[i] - b'0') * 10 + i64::from(t[i + 1] - b'0');
+                    let (h, m) = (two(1), two(4));
+                    if h > 14 || m > 59 {
+                        return None;
+                    }
+                    let sign = if t[0] == b'-' { -1 } else { 1 };
                     sign * (h * 3600 + m * 60)
                 }
                 _ => return None,
@@ -74,9 +75,35 @@ pub fn period(text: &str) -> Option<(i64, i64)> {
     }
 }
 
-/// Days since 1970-01-01 of a civil date, or None if month or day is out of range.
+/// `+hh:mm` or `-hh:mm`, ASCII only (checked byte-wise: the input is untrusted text).
+fn is_offset(t: &[u8]) -> bool {
+    t.len() == 6
+        && (t[0] == b'+' || t[0] == b'-')
+        && t[3] == b':'
+        && [1, 2, 4, 5].iter().all(|&i| t[i].is_ascii_digit())
+}
+
+/// Days since 1970-01-01 of a civil date, or None if it does not exist (2024-02-30).
 fn days(y: i64, m: i64, d: i64) -> Option<i64> {
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    if !(1..=12).contains(&m) || d < 1 {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if d > month_days[(m - 1) as usize] {
         return None;
     }
     Some(days_from_civil(y, m, d))
@@ -128,6 +155,12 @@ mod tests {
         assert_eq!(period("1970-01-01T01:00:00+01:00"), Some((0, 0)));
         assert_eq!(period("1970-01-01T00:00:10.123Z"), Some((10, 10)));
         assert_eq!(period("2024-13-01"), None);
+        assert_eq!(period("2024-02-30"), None);
+        assert_eq!(period("2023-02-29"), None);
+        assert!(period("2024-02-29").is_some());
+        assert_eq!(period("2024-01-01T00:00:00-0\u{e9}00"), None);
+        assert_eq!(period("2024-01-01T00:00:00++1:00"), None);
+        assert_eq!(period("2024-01-01T00:00:00+99:00"), None);
         assert_eq!(period("2024-01-01T00:00:00"), None);
         assert_eq!(period("yesterday"), None);
     }
@@ -135,6 +168,11 @@ mod tests {
     proptest! {
         #[test]
         fn never_panics(s in "\\PC{0,40}") {
+            let _ = period(&s);
+        }
+
+        #[test]
+        fn date_shaped_input_never_panics(s in "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\PC{0,7}") {
             let _ = period(&s);
         }
     }

@@ -53,6 +53,8 @@ pub fn app(state: AppState) -> Router {
         .merge(fhir::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(limits::bound_request))
+        // Belt and braces: a bug must cost one 500, never a dropped connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .with_state(state)
 }
 
@@ -120,7 +122,9 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
         loop {
             tick.tick().await;
-            sweeper_state.tokens.sweep();
+            sweeper_state
+                .tokens
+                .sweep(sweeper_state.config.refresh_token_ttl);
         }
     });
     let (tx, rx) = oneshot::channel::<()>();

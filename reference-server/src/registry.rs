@@ -57,7 +57,7 @@ pub struct Plan {
 }
 
 /// A registered client application (confidential, `client_secret_basic`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct Client {
     pub id: String,
     pub name: String,
@@ -69,7 +69,7 @@ pub struct Client {
 }
 
 /// A member who can log in, with the patient record they own.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct Member {
     pub username: String,
     pub password: String,
@@ -77,6 +77,27 @@ pub struct Member {
     /// Position in the member list; seeds the member's generated record.
     #[serde(skip)]
     pub index: u64,
+}
+
+// Secrets never reach `{:?}` output.
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("id", &self.id)
+            .field("plan", &self.plan)
+            .field("grant_types", &self.grant_types)
+            .field("redirect_uris", &self.redirect_uris)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Member {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Member")
+            .field("username", &self.username)
+            .field("patient_id", &self.patient_id)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Deserialize)]
@@ -245,6 +266,16 @@ mod tests {
                 .api,
             Api::ProviderDirectory
         );
+    }
+
+    #[test]
+    fn debug_output_has_no_secrets() {
+        let r = Registry::load(1, 0).unwrap();
+        let text = format!("{r:?}");
+        assert!(text.contains("patient-access-app"));
+        for secret in ["pa-demo-secret-7f3c", "hpTest11"] {
+            assert!(!text.contains(secret), "{secret} leaked into Debug");
+        }
     }
 
     #[test]

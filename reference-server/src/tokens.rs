@@ -26,8 +26,17 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Most login transactions kept at once; beyond it authorize answers 429, so anonymous
+/// authorize requests cannot grow memory without bound.
+pub const MAX_PENDING: usize = 100_000;
+
+/// `now() + ttl` without overflow for absurd configured lifetimes.
+pub fn expiry(ttl: u64) -> u64 {
+    now().saturating_add(ttl)
+}
+
 /// What the member asked for at the authorize endpoint, while they log in and consent.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PendingAuthorization {
     pub client_id: String,
     pub redirect_uri: String,
@@ -38,6 +47,19 @@ pub struct PendingAuthorization {
     /// Set once the member logged in: their patient id and the session cookie value.
     pub member: Option<(String, String)>,
     pub expires_at: u64,
+}
+
+impl std::fmt::Debug for PendingAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The session cookie value is a secret.
+        f.debug_struct("PendingAuthorization")
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scope", &self.scope)
+            .field("logged_in", &self.member.is_some())
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An issued authorization code.
@@ -87,8 +109,8 @@ pub struct RefreshToken {
     pub expires_at: u64,
 }
 
-/// All OAuth state of the server.
-#[derive(Debug, Default)]
+/// All OAuth state of the server. Its maps are keyed by secrets, so `Debug` shows counts only.
+#[derive(Default)]
 pub struct TokenStore {
     pub pending: DashMap<String, PendingAuthorization>,
     pub codes: DashMap<String, AuthorizationCode>,
@@ -96,6 +118,18 @@ pub struct TokenStore {
     pub access: DashMap<String, AccessToken>,
     pub refresh: DashMap<String, RefreshToken>,
     next_grant: AtomicU64,
+}
+
+impl std::fmt::Debug for TokenStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenStore")
+            .field("pending", &self.pending.len())
+            .field("codes", &self.codes.len())
+            .field("grants", &self.grants.len())
+            .field("access", &self.access.len())
+            .field("refresh", &self.refresh.len())
+            .finish()
+    }
 }
 
 impl TokenStore {
@@ -152,9 +186,12 @@ impl TokenStore {
         Some(t.clone())
     }
 
-    /// Drops expired entries so memory stays bounded in long runs.
-    pub fn sweep(&self) {
+    /// Drops expired entries so memory stays bounded in long runs. A grant goes once it is
+    /// older than `refresh_ttl` (every token it issued has expired by then).
+    pub fn sweep(&self, refresh_ttl: u64) {
         let t = now();
+        self.grants
+            .retain(|_, g| g.created_at.saturating_add(refresh_ttl) > t);
         self.pending.retain(|_, p| p.expires_at > t);
         self.codes.retain(|_, c| c.expires_at > t);
         self.access.retain(|_, a| a.expires_at > t);

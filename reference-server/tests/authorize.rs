@@ -90,7 +90,7 @@ async fn unknown_or_missing_client_and_missing_redirect_uri_are_not_redirected()
             .into_iter()
             .filter(|(k, _)| *k != "redirect_uri")
             .collect(),
-        // The Provider Directory app registered no redirect URI at all.
+        // A URI the Provider Directory app did not register.
         std_params(PD_CLIENT, REDIRECT),
         {
             let mut p = std_params(PA_CLIENT, REDIRECT);
@@ -202,6 +202,24 @@ async fn malformed_requests_with_a_good_redirect_are_redirected_with_the_error()
         assert_eq!(error, expected, "{params:?}");
         assert_eq!(state.as_deref(), Some("st-123"));
     }
+    // A client without the authorization code grant, at its own registered URI.
+    let pd_redirect = "https://directory-app.example.org/callback";
+    let res = browser()
+        .get(authorize_url(&s, &std_params(PD_CLIENT, pd_redirect)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with(pd_redirect)
+    );
+    assert_eq!(
+        param(&location_params(&res), "error"),
+        Some("unauthorized_client")
+    );
     // The no-plan app may run the flow; the gateway refuses it later.
     let res = browser()
         .get(authorize_url(

@@ -46,10 +46,18 @@ async fn missing_malformed_and_unknown_tokens_get_401_with_a_bearer_challenge() 
         !challenge.contains("error="),
         "no error code without credentials (RFC 6750 3.1)"
     );
+    // Another scheme: a challenge without an error code (RFC 6750 3.1).
+    let res = http()
+        .get(&url)
+        .header("authorization", "Basic dXNlcjpwdw==")
+        .send()
+        .await
+        .unwrap();
+    let (challenge, _) = outcome(res, 401).await;
+    assert!(!challenge.unwrap().contains("error="));
     for header in [
         "Bearer",
         "Bearer ",
-        "Basic dXNlcjpwdw==",
         "Bearer a b",
         "Bearer not-a-known-token-at-all",
     ] {
@@ -253,6 +261,36 @@ async fn a_patient_token_reads_only_its_own_compartment() {
     let own_ref = format!("Patient/{}", MEMBER1.2);
     for e in bundle["entry"].as_array().unwrap() {
         assert_eq!(e["resource"]["patient"]["reference"], own_ref.as_str());
+    }
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_directory_refuses_patient_claims_and_missing_system_scope() {
+    let s = server().await;
+    let dir = format!("{}/Organization", s.state.urls.provider_directory);
+    let now = reference_server::tokens::now();
+    for (scope, patient) in [
+        (vec!["system/*.rs"], Some(MEMBER1.2)),
+        (vec!["openid"], None),
+    ] {
+        let token = reference_server::tokens::random_token();
+        s.state.tokens.access.insert(
+            token.clone(),
+            reference_server::tokens::AccessToken {
+                client_id: PD_CLIENT.into(),
+                scope: scope.iter().map(|s| s.to_string()).collect(),
+                patient_id: patient.map(str::to_string),
+                grant_id: None,
+                issued_at: now,
+                expires_at: now + 60,
+            },
+        );
+        let (challenge, _) = outcome(get_bearer(&dir, &token).await, 403).await;
+        assert!(
+            challenge.unwrap().contains("insufficient_scope"),
+            "{scope:?} {patient:?}"
+        );
     }
     s.shutdown().await;
 }

@@ -13,7 +13,7 @@ use crate::redirect;
 use crate::registry::{Api, GrantType};
 use crate::scope;
 use crate::state::AppState;
-use crate::tokens::{PendingAuthorization, now, random_token};
+use crate::tokens::{MAX_PENDING, PendingAuthorization, expiry, random_token};
 
 /// Longest accepted `state` or `nonce`.
 const MAX_STATE_LEN: usize = 2048;
@@ -64,7 +64,11 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
     // From here on the redirect target is trusted.
     let app_state = params.single("state").ok().flatten();
     let fail = |error: &str, description: &str| {
-        let mut pairs = vec![("error", error), ("error_description", description)];
+        let description = super::error::description_text(description);
+        let mut pairs = vec![
+            ("error", error),
+            ("error_description", description.as_str()),
+        ];
         if let Some(s) = app_state {
             pairs.push(("state", s));
         }
@@ -144,6 +148,13 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
     if nonce.is_some_and(|n| n.len() > MAX_STATE_LEN) {
         return fail("invalid_request", "nonce is too long");
     }
+    if state.tokens.pending.len() >= MAX_PENDING {
+        return error_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "temporarily_unavailable",
+            "too many sign-ins in progress; try again later",
+        );
+    }
     let tx = random_token();
     state.tokens.pending.insert(
         tx.clone(),
@@ -155,7 +166,7 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
             nonce: nonce.map(str::to_string),
             code_challenge: challenge.map(str::to_string),
             member: None,
-            expires_at: now() + state.config.login_ttl,
+            expires_at: expiry(state.config.login_ttl),
         },
     );
     let action = format!("{}/login", state.urls.issuer);

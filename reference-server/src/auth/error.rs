@@ -18,7 +18,7 @@ impl OAuthError {
         OAuthError {
             status,
             error,
-            description: description.into(),
+            description: description_text(&description.into()),
         }
     }
 
@@ -51,11 +51,6 @@ impl OAuthError {
     pub fn invalid_scope(d: impl Into<String>) -> OAuthError {
         OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", d)
     }
-
-    /// 400 `unsupported_token_type` (RFC 7009 2.2.1).
-    pub fn unsupported_token_type(d: impl Into<String>) -> OAuthError {
-        OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_token_type", d)
-    }
 }
 
 impl From<crate::params::ParamError> for OAuthError {
@@ -69,6 +64,17 @@ impl From<crate::params::ParamError> for OAuthError {
             crate::params::ParamError::Duplicate(_) => OAuthError::invalid_request(e.to_string()),
         }
     }
+}
+
+/// Keeps only the characters RFC 6749 5.2 allows in `error_description` (%x20-21 / %x23-5B /
+/// %x5D-7E): descriptions may quote request input, which must not smuggle anything else.
+pub fn description_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            ' ' | '!' | '#'..='[' | ']'..='~' => c,
+            _ => '?',
+        })
+        .collect()
 }
 
 /// Adds `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 5.1).

@@ -1,7 +1,6 @@
 //! Token introspection (RFC 7662) and revocation (RFC 7009). Both require the client's
 //! HTTP Basic credentials and only reveal or revoke that client's own tokens.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::client_auth;
 use super::error::{OAuthError, no_store};
-use super::token::form;
+use super::token::{FormBody, form};
 use crate::state::AppState;
 use crate::tokens::now;
 
@@ -17,7 +16,7 @@ use crate::tokens::now;
 pub async fn introspect(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: FormBody,
 ) -> Response {
     match describe(&state, &headers, &body) {
         Ok(v) => {
@@ -29,7 +28,7 @@ pub async fn introspect(
     }
 }
 
-fn describe(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+fn describe(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Value, OAuthError> {
     let params = form(headers, body)?;
     let client = client_auth::authenticate(headers, &params, &state.registry)?;
     let token = params
@@ -78,7 +77,7 @@ fn describe(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value,
 }
 
 /// `POST /oauth2/revoke`.
-pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: FormBody) -> Response {
     match revoke_token(&state, &headers, &body) {
         Ok(()) => {
             let mut res = StatusCode::OK.into_response();
@@ -89,20 +88,14 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Byt
     }
 }
 
-fn revoke_token(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
+fn revoke_token(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<(), OAuthError> {
     let params = form(headers, body)?;
     let client = client_auth::authenticate(headers, &params, &state.registry)?;
     let token = params
         .single("token")?
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-    match params.single("token_type_hint")? {
-        None | Some("access_token" | "refresh_token") => {}
-        Some(other) => {
-            return Err(OAuthError::unsupported_token_type(format!(
-                "cannot revoke `{other}` tokens"
-            )));
-        }
-    }
+    // RFC 7009 2.2: an unknown hint is ignored; both kinds are always looked up.
+    params.single("token_type_hint")?;
     let foreign = || {
         // RFC 7009 2.1: a token of another client is refused, not revoked.
         OAuthError::unauthorized_client("the token was issued to another client")

@@ -2,18 +2,18 @@
 //! Login sets a session cookie; consent requires it, so only the browser that logged in can
 //! approve.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::authorize::{found, no_store};
 use super::pages;
+use super::token::FormBody;
 use crate::html::{ErrorPage, error_page};
 use crate::params::Params;
 use crate::redirect;
 use crate::state::AppState;
-use crate::tokens::{AuthorizationCode, PendingAuthorization, now, random_token};
+use crate::tokens::{AuthorizationCode, PendingAuthorization, expiry, now, random_token};
 
 /// Name of the login session cookie.
 pub const SESSION_COOKIE: &str = "refserver_session";
@@ -37,7 +37,7 @@ fn pending(state: &AppState, params: &Params) -> Result<(String, PendingAuthoriz
     }
 }
 
-fn form_params(headers: &HeaderMap, body: &Bytes) -> Result<Params, ErrorPage> {
+fn form_params(headers: &HeaderMap, body: &FormBody) -> Result<Params, ErrorPage> {
     if !crate::params::is_form(headers) {
         return Err(ErrorPage {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -45,11 +45,18 @@ fn form_params(headers: &HeaderMap, body: &Bytes) -> Result<Params, ErrorPage> {
             description: "expected a form post".into(),
         });
     }
+    let Ok(body) = body else {
+        return Err(ErrorPage {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            error: "invalid_request",
+            description: "the form is too large".into(),
+        });
+    };
     Params::parse(body).map_err(|e| ErrorPage::bad_request(e.to_string()))
 }
 
 /// `POST /oauth2/login`: check the member's password; show consent or the form again.
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: FormBody) -> Response {
     let params = match form_params(&headers, &body) {
         Ok(p) => p,
         Err(r) => return r.into_response(),
@@ -118,7 +125,11 @@ fn session_cookie(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// `POST /oauth2/consent`: approve issues a code, deny redirects with `access_denied`.
-pub async fn consent(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn consent(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: FormBody,
+) -> Response {
     let params = match form_params(&headers, &body) {
         Ok(p) => p,
         Err(r) => return r.into_response(),
@@ -152,8 +163,11 @@ pub async fn consent(State(state): State<AppState>, headers: HeaderMap, body: By
             "decision must be approve or deny",
         );
     }
-    // The transaction is spent whatever the decision.
-    state.tokens.pending.remove(&tx);
+    // The transaction is spent whatever the decision; removing it first means two
+    // concurrent submits cannot both issue a code.
+    if state.tokens.pending.remove(&tx).is_none() {
+        return expired_page().into_response();
+    }
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     let code;
     if decision == Some("approve") {
@@ -169,7 +183,7 @@ pub async fn consent(State(state): State<AppState>, headers: HeaderMap, body: By
                 code_challenge: pending.code_challenge.clone(),
                 patient_id,
                 grant_id,
-                expires_at: now() + state.config.code_ttl,
+                expires_at: expiry(state.config.code_ttl),
                 redeemed: false,
             },
         );

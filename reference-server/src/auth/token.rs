@@ -11,14 +11,17 @@ use serde_json::{Value, json};
 
 use super::client_auth;
 use super::error::{OAuthError, no_store};
-use crate::params::Params;
+use crate::params::{ParamError, Params};
+
+/// A request body, or why axum could not read it (too large, aborted).
+pub type FormBody = Result<Bytes, axum::extract::rejection::BytesRejection>;
 use crate::registry::{Api, Client, GrantType};
 use crate::scope;
 use crate::state::AppState;
 use crate::tokens::{AccessToken, RefreshToken, now, random_token};
 
 /// `POST /oauth2/token`.
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: FormBody) -> Response {
     match exchange(&state, &headers, &body) {
         Ok(v) => {
             let mut res = axum::Json(v).into_response();
@@ -30,7 +33,12 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
 }
 
 /// Form parameters of a POST to an OAuth endpoint, with duplicates refused.
-pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
+pub fn form(headers: &HeaderMap, body: &FormBody) -> Result<Params, OAuthError> {
+    let body = match body {
+        Ok(b) => b,
+        // Over the body limit (or unreadable): answered in OAuth form, not axum's plain text.
+        Err(_) => return Err(ParamError::TooLarge.into()),
+    };
     if !crate::params::is_form(headers) {
         return Err(OAuthError::invalid_request(
             "the body must be application/x-www-form-urlencoded",
@@ -45,7 +53,7 @@ pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
     Ok(params)
 }
 
-fn exchange(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+fn exchange(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Value, OAuthError> {
     let params = form(headers, body)?;
     let client = client_auth::authenticate(headers, &params, &state.registry)?;
     let grant = match params.single("grant_type")? {
@@ -153,7 +161,7 @@ fn authorization_code(
         "iss": state.urls.issuer,
         "sub": issued.patient_id,
         "aud": client.id,
-        "exp": t + state.config.access_token_ttl,
+        "exp": t.saturating_add(state.config.access_token_ttl),
         "iat": t,
         "fhirUser": format!("{}/Patient/{}", state.urls.patient_access, issued.patient_id),
     });
@@ -173,7 +181,7 @@ fn authorization_code(
             patient_id: issued.patient_id.clone(),
             grant_id: issued.grant_id,
             issued_at: t,
-            expires_at: t + state.config.refresh_token_ttl,
+            expires_at: t.saturating_add(state.config.refresh_token_ttl),
         },
     );
     Ok(json!({
@@ -285,7 +293,7 @@ fn access_token_for(
         patient_id: patient_id.map(str::to_string),
         grant_id,
         issued_at: t,
-        expires_at: t + state.config.access_token_ttl,
+        expires_at: t.saturating_add(state.config.access_token_ttl),
     }
 }
 

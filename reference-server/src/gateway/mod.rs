@@ -108,12 +108,16 @@ fn authenticate(parts: &Parts, state: &AppState, api: Api) -> Result<AccessToken
             "more than one Authorization header",
         ));
     }
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim())
+    let text = value.to_str().unwrap_or_default();
+    let (scheme, rest) = text.split_once(' ').unwrap_or((text, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        // RFC 6750 3.1: another authentication scheme gets a challenge without an error code.
+        return Err(unauthorized(
+            None,
+            "an Authorization: Bearer token is required",
+        ));
+    }
+    let token = Some(rest.trim())
         .filter(|t| is_token68(t))
         .ok_or_else(|| unauthorized(Some("invalid_token"), "malformed Bearer credentials"))?;
     let access = state.tokens.live_access(token).ok_or_else(|| {

@@ -231,3 +231,54 @@ async fn fhir_compartment_search_pages_and_guards_the_patient() {
     assert_eq!(get_json(&format!("{base}/Spaceship"), &tok).await.0, 404);
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn fhir_everything_start_end_and_since_filter_by_the_server_dates() {
+    let s = server().await;
+    let bearer = insert_patient_token(&s, MEMBER1.2);
+    let base = s.state.urls.patient_access.clone();
+    let member = s.state.registry.member_by_patient(MEMBER1.2).unwrap();
+    let record = s.state.data.record(member);
+    let mut dates: Vec<i64> = record.all().iter().filter_map(|r| r.date).collect();
+    dates.sort_unstable();
+    let (lo, hi) = (dates[dates.len() / 4], dates[dates.len() * 3 / 4]);
+    let day = |t: i64| reference_server::fhirtime::instant(t)[..10].to_string();
+    let (start, end) = (day(lo), day(hi));
+    let (first, _) = reference_server::fhirtime::period(&start).unwrap();
+    let (_, last) = reference_server::fhirtime::period(&end).unwrap();
+    let expected: HashSet<(String, String)> = record
+        .all()
+        .iter()
+        .filter(|r| r.date.is_none_or(|d| d >= first && d <= last))
+        .map(|r| (r.resource_type.clone(), r.id.clone()))
+        .collect();
+    assert!(
+        expected.len() > 1 && expected.len() < record.all().len(),
+        "a real filter"
+    );
+    let url = format!(
+        "{base}/Patient/{}/$everything?start={start}&end={end}&_count=7",
+        MEMBER1.2
+    );
+    let got: HashSet<_> = entries(&walk(&url, &bearer, &base).await, &base)
+        .into_iter()
+        .collect();
+    assert_eq!(got, expected);
+    // _since keeps what changed at or after the instant.
+    let mut updated: Vec<i64> = record.all().iter().map(|r| r.last_updated).collect();
+    updated.sort_unstable();
+    let since = updated[updated.len() / 2];
+    let expected: HashSet<(String, String)> = record
+        .all()
+        .iter()
+        .filter(|r| r.last_updated >= since)
+        .map(|r| (r.resource_type.clone(), r.id.clone()))
+        .collect();
+    let since = reference_server::fhirtime::instant(since);
+    let url = format!("{base}/Patient/{}/$everything?_since={since}", MEMBER1.2);
+    let got: HashSet<_> = entries(&walk(&url, &bearer, &base).await, &base)
+        .into_iter()
+        .collect();
+    assert_eq!(got, expected);
+    s.shutdown().await;
+}
