@@ -248,25 +248,8 @@ async fn aud_equal_to_the_fhir_base_is_accepted() {
 async fn wrong_password_shows_the_form_again_with_an_error() {
     let s = server().await;
     let b = browser();
-    let html = b
-        .get(authorize_url(&s, &std_params(PA_CLIENT, REDIRECT)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let tx = hidden(&html, "tx").unwrap();
-    let res = b
-        .post(format!("{}/login", s.state.urls.issuer))
-        .form(&[
-            ("tx", tx.as_str()),
-            ("username", MEMBER1.0),
-            ("password", "hpTest12"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let tx = start_login(&s, &b, &std_params(PA_CLIENT, REDIRECT)).await;
+    let res = submit_login(&s, &b, &tx, MEMBER1.0, "hpTest12").await;
     assert_eq!(res.status(), 200);
     assert!(res.headers().get("set-cookie").is_none());
     let html = res.text().await.unwrap();
@@ -292,15 +275,7 @@ async fn deny_redirects_with_access_denied_and_the_state() {
 async fn consent_needs_the_session_cookie_of_the_login() {
     let s = server().await;
     let b = browser();
-    let html = b
-        .get(authorize_url(&s, &std_params(PA_CLIENT, REDIRECT)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let tx = hidden(&html, "tx").unwrap();
+    let tx = start_login(&s, &b, &std_params(PA_CLIENT, REDIRECT)).await;
     let consent_url = format!("{}/consent", s.state.urls.issuer);
     // Before login: refused.
     let res = http()
@@ -310,15 +285,7 @@ async fn consent_needs_the_session_cookie_of_the_login() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
-    b.post(format!("{}/login", s.state.urls.issuer))
-        .form(&[
-            ("tx", tx.as_str()),
-            ("username", MEMBER1.0),
-            ("password", MEMBER1.1),
-        ])
-        .send()
-        .await
-        .unwrap();
+    submit_login(&s, &b, &tx, MEMBER1.0, MEMBER1.1).await;
     // Another browser (no cookie) cannot approve on the member's behalf.
     let res = http()
         .post(&consent_url)

@@ -146,13 +146,11 @@ async fn a_reused_code_fails_and_revokes_what_it_issued() {
         s.state.tokens.live_access(access).is_none(),
         "tokens of a replayed code are revoked"
     );
-    let refresh = token_request(
+    let refresh = refresh_request(
         &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", first["refresh_token"].as_str().unwrap()),
-        ],
+        (PA_CLIENT, PA_SECRET),
+        first["refresh_token"].as_str().unwrap(),
+        None,
     )
     .await;
     assert_eq!(error_of(refresh).await, (400, "invalid_grant".into()));
@@ -397,12 +395,7 @@ async fn refresh_issues_a_working_token_bound_to_the_client_and_never_wider() {
     let s = server().await;
     let t = member_tokens(&s, MEMBER1).await;
     let rt = t["refresh_token"].as_str().unwrap();
-    let res = token_request(
-        &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
-    )
-    .await;
+    let res = refresh_request(&s, (PA_CLIENT, PA_SECRET), rt, None).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let v: Value = res.json().await.unwrap();
@@ -416,47 +409,22 @@ async fn refresh_issues_a_working_token_bound_to_the_client_and_never_wider() {
             .is_some()
     );
     // Narrowing is allowed, widening is not.
-    let narrow = token_request(
-        &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", rt),
-            ("scope", "patient/*.rs"),
-        ],
-    )
-    .await;
+    let narrow = refresh_request(&s, (PA_CLIENT, PA_SECRET), rt, Some("patient/*.rs")).await;
     assert_eq!(
         narrow.json::<Value>().await.unwrap()["scope"],
         "patient/*.rs"
     );
-    let wide = token_request(
+    let wide = refresh_request(
         &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", rt),
-            ("scope", "patient/*.rs user/*.rs"),
-        ],
+        (PA_CLIENT, PA_SECRET),
+        rt,
+        Some("patient/*.rs user/*.rs"),
     )
     .await;
     assert_eq!(error_of(wide).await, (400, "invalid_scope".into()));
-    let other = token_request(
-        &s,
-        Some((PA2_CLIENT, PA2_SECRET)),
-        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
-    )
-    .await;
+    let other = refresh_request(&s, (PA2_CLIENT, PA2_SECRET), rt, None).await;
     assert_eq!(error_of(other).await, (400, "invalid_grant".into()));
-    let random = token_request(
-        &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", "x".repeat(43).as_str()),
-        ],
-    )
-    .await;
+    let random = refresh_request(&s, (PA_CLIENT, PA_SECRET), "x".repeat(43).as_str(), None).await;
     assert_eq!(error_of(random).await, (400, "invalid_grant".into()));
     s.shutdown().await;
 }
@@ -501,13 +469,11 @@ async fn member_grant_revocation_kills_refresh_and_access_tokens() {
             .live_access(t["access_token"].as_str().unwrap())
             .is_none()
     );
-    let res = token_request(
+    let res = refresh_request(
         &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", t["refresh_token"].as_str().unwrap()),
-        ],
+        (PA_CLIENT, PA_SECRET),
+        t["refresh_token"].as_str().unwrap(),
+        None,
     )
     .await;
     assert_eq!(error_of(res).await, (400, "invalid_grant".into()));
@@ -622,15 +588,11 @@ async fn revocation_follows_rfc_7009() {
         true
     );
     // Revoking the refresh token ends the grant: new access tokens from it die too.
-    let fresh: Value = token_request(
-        &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let fresh: Value = refresh_request(&s, (PA_CLIENT, PA_SECRET), rt, None)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
         revoke(
             (PA_CLIENT, PA_SECRET),
@@ -652,12 +614,7 @@ async fn revocation_follows_rfc_7009() {
         .await["active"],
         false
     );
-    let res = token_request(
-        &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
-    )
-    .await;
+    let res = refresh_request(&s, (PA_CLIENT, PA_SECRET), rt, None).await;
     assert_eq!(error_of(res).await, (400, "invalid_grant".into()));
     s.shutdown().await;
 }

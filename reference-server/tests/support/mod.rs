@@ -124,6 +124,50 @@ pub fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// Opens the authorize URL in `b` and returns the login form's transaction id.
+pub async fn start_login(s: &impl Target, b: &reqwest::Client, params: &[(&str, &str)]) -> String {
+    let page = b
+        .get(authorize_url(s, params))
+        .send()
+        .await
+        .expect("authorize");
+    assert_eq!(page.status(), 200, "authorize should show the login page");
+    let html = page.text().await.expect("body");
+    hidden(&html, "tx").expect("tx in login form")
+}
+
+/// Submits the login form.
+pub async fn submit_login(
+    s: &impl Target,
+    b: &reqwest::Client,
+    tx: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    b.post(format!("{}/login", s.urls().issuer))
+        .form(&[("tx", tx), ("username", username), ("password", password)])
+        .send()
+        .await
+        .expect("login")
+}
+
+/// Refreshes with `refresh_token` (and a `scope`, if given) as `creds`.
+pub async fn refresh_request(
+    s: &impl Target,
+    creds: (&str, &str),
+    refresh_token: &str,
+    scope: Option<&str>,
+) -> reqwest::Response {
+    let mut form = vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+    ];
+    if let Some(sc) = scope {
+        form.push(("scope", sc));
+    }
+    token_request(s, Some(creds), &form).await
+}
+
 /// Drives authorize -> login -> consent with `decision`; returns the final 302 response.
 pub async fn member_flow(
     s: &impl Target,
@@ -132,24 +176,8 @@ pub async fn member_flow(
     decision: &str,
 ) -> reqwest::Response {
     let b = browser();
-    let page = b
-        .get(authorize_url(s, params))
-        .send()
-        .await
-        .expect("authorize");
-    assert_eq!(page.status(), 200, "authorize should show the login page");
-    let html = page.text().await.expect("body");
-    let tx = hidden(&html, "tx").expect("tx in login form");
-    let consent = b
-        .post(format!("{}/login", s.urls().issuer))
-        .form(&[
-            ("tx", tx.as_str()),
-            ("username", member.0),
-            ("password", member.1),
-        ])
-        .send()
-        .await
-        .expect("login");
+    let tx = start_login(s, &b, params).await;
+    let consent = submit_login(s, &b, &tx, member.0, member.1).await;
     assert_eq!(consent.status(), 200);
     let html = consent.text().await.expect("body");
     assert!(
