@@ -12,5 +12,6 @@
 //! # }
 //! ```
 
+pub mod flow;
 pub mod requirements;
 pub mod serve;

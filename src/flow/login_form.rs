@@ -1,0 +1,242 @@
+//! The `form` login driver: from the authorize URL to the redirect that carries the code,
+//! the way a member's browser gets there. It parses each page with a real HTML parser, fills
+//! the login form, approves the consent form, follows redirects on the authorization server,
+//! and stops at the client's redirect URI without fetching it (the code must not be sent
+//! anywhere else). Error messages never contain the password, cookies or the code.
+
+use reqwest::header::{CONTENT_TYPE, LOCATION};
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+/// Field names and limits of a login page.
+#[derive(Debug, Clone)]
+pub struct FormLoginSettings {
+    /// Name of the username input.
+    pub username_field: String,
+    /// Name of the password input.
+    pub password_field: String,
+    /// The `name`/`value` of the consent form's approve button.
+    pub approve: (String, String),
+    /// Most pages and redirects before giving up (no loop runs forever).
+    pub max_steps: usize,
+}
+
+impl Default for FormLoginSettings {
+    fn default() -> Self {
+        FormLoginSettings {
+            username_field: "username".into(),
+            password_field: "password".into(),
+            approve: ("decision".into(), "approve".into()),
+            max_steps: 10,
+        }
+    }
+}
+
+/// Why the login did not reach the redirect URI: what the driver saw, without secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginError {
+    /// 1-based step (request) at which it stopped.
+    pub step: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for LoginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "login step {}: {}", self.step, self.message)
+    }
+}
+
+/// A member's credentials.
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+}
+
+/// Runs the login and returns the final redirect URL (with `code` or `error`). `client` must
+/// keep cookies, must not follow redirects, and carries the per-request timeout.
+pub async fn login(
+    client: &reqwest::Client,
+    authorize_url: &str,
+    redirect_uri: &str,
+    member: &Credentials<'_>,
+    settings: &FormLoginSettings,
+) -> Result<Url, LoginError> {
+    let fail = |step: usize, message: String| LoginError { step, message };
+    let mut url =
+        Url::parse(authorize_url).map_err(|e| fail(0, format!("bad authorize URL: {e}")))?;
+    let mut request = client.get(url.clone());
+    let mut submitted_password = false;
+    for step in 1..=settings.max_steps {
+        let res = request
+            .send()
+            .await
+            .map_err(|e| fail(step, format!("request failed: {}", e.without_url())))?;
+        let status = res.status();
+        if status.is_redirection() {
+            let location = res
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| fail(step, format!("{status} without a Location header")))?;
+            let next = url
+                .join(location)
+                .map_err(|_| fail(step, "unparsable Location header".into()))?;
+            if is_redirect_target(next.as_str(), redirect_uri) {
+                return Ok(next);
+            }
+            url = next;
+            request = client.get(url.clone());
+            continue;
+        }
+        let is_html = res
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        let body = res
+            .text()
+            .await
+            .map_err(|e| fail(step, format!("cannot read the page: {}", e.without_url())))?;
+        if !is_html {
+            return Err(fail(step, format!("{status} with a non-HTML answer")));
+        }
+        let page = Html::parse_document(&body);
+        let Some(form) = first_form(&page) else {
+            return Err(fail(
+                step,
+                format!("{status} page without a form: {}", page_text(&page)),
+            ));
+        };
+        let has_password = form
+            .inputs
+            .iter()
+            .any(|(n, _)| n == &settings.password_field);
+        if has_password && submitted_password {
+            return Err(fail(
+                step,
+                format!("the login form was shown again: {}", page_text(&page)),
+            ));
+        }
+        let mut fields = form.inputs.clone();
+        if has_password {
+            set(&mut fields, &settings.username_field, member.username);
+            set(&mut fields, &settings.password_field, member.password);
+            submitted_password = true;
+        } else if form.buttons.contains(&settings.approve) {
+            fields.push(settings.approve.clone());
+        } else {
+            return Err(fail(
+                step,
+                format!(
+                    "a form that is neither login nor consent: {}",
+                    page_text(&page)
+                ),
+            ));
+        }
+        let action = url
+            .join(&form.action)
+            .map_err(|_| fail(step, "unparsable form action".into()))?;
+        request = if form.method_get {
+            let mut target = action.clone();
+            target.query_pairs_mut().extend_pairs(&fields);
+            client.get(target)
+        } else {
+            client.post(action.clone()).form(&fields)
+        };
+        url = action;
+    }
+    Err(fail(
+        settings.max_steps,
+        "too many pages or redirects".into(),
+    ))
+}
+
+/// Whether `url` is the client's redirect URI (ignoring the response parameters added).
+fn is_redirect_target(url: &str, redirect_uri: &str) -> bool {
+    url.strip_prefix(redirect_uri)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['?', '&', '#']))
+}
+
+/// The parts of a form the driver uses.
+struct Form {
+    action: String,
+    method_get: bool,
+    /// Named inputs (hidden, text, password) with their values.
+    inputs: Vec<(String, String)>,
+    /// Named submit buttons.
+    buttons: Vec<(String, String)>,
+}
+
+fn first_form(page: &Html) -> Option<Form> {
+    let form_sel = Selector::parse("form").ok()?;
+    let input_sel = Selector::parse("input[name]").ok()?;
+    let button_sel = Selector::parse("button[name], input[type=submit][name]").ok()?;
+    let form = page.select(&form_sel).next()?;
+    let attr = |e: &ElementRef, a: &str| e.value().attr(a).unwrap_or_default().to_string();
+    let inputs = form
+        .select(&input_sel)
+        .filter(|e| !attr(e, "type").eq_ignore_ascii_case("submit"))
+        .map(|e| (attr(&e, "name"), attr(&e, "value")))
+        .collect();
+    let buttons = form
+        .select(&button_sel)
+        .map(|e| (attr(&e, "name"), attr(&e, "value")))
+        .collect();
+    Some(Form {
+        action: attr(&form, "action"),
+        method_get: attr(&form, "method").eq_ignore_ascii_case("get"),
+        inputs,
+        buttons,
+    })
+}
+
+fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+    match fields.iter_mut().find(|(n, _)| n == name) {
+        Some(f) => f.1 = value.to_string(),
+        None => fields.push((name.to_string(), value.to_string())),
+    }
+}
+
+/// A short, single-line summary of what a page says (title, errors), for error outcomes.
+fn page_text(page: &Html) -> String {
+    // The body's text only: the head holds styles and scripts, not what the page says.
+    let body = Selector::parse("body")
+        .ok()
+        .and_then(|sel| page.select(&sel).next());
+    let root = body.unwrap_or_else(|| page.root_element());
+    let text: String = root.text().collect::<Vec<_>>().join(" ");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    text.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_target_needs_the_whole_uri() {
+        let r = "https://client-app.com/redirect";
+        assert!(is_redirect_target(
+            "https://client-app.com/redirect?code=x",
+            r
+        ));
+        assert!(is_redirect_target(r, r));
+        assert!(!is_redirect_target(
+            "https://client-app.com/redirect2?code=x",
+            r
+        ));
+        assert!(!is_redirect_target("https://client-app.com/", r));
+    }
+
+    #[test]
+    fn forms_are_read_with_hidden_fields_and_buttons() {
+        let page = Html::parse_document(
+            "<form method=post action=/c><input type=hidden name=tx value=\"a&amp;b\">\
+             <button name=decision value=approve>ok</button><input type=submit name=go value=x></form>",
+        );
+        let f = first_form(&page).unwrap();
+        assert_eq!(f.inputs, vec![("tx".to_string(), "a&b".to_string())]);
+        assert!(f.buttons.contains(&("decision".into(), "approve".into())));
+        assert!(!f.method_get);
+    }
+}

@@ -1,0 +1,111 @@
+//! The form login driver against the bundled reference server's real pages.
+
+use reqwest::redirect::Policy;
+use smartcheck::flow::login_form::{Credentials, FormLoginSettings, login};
+
+const REDIRECT: &str = "https://client-app.com/redirect";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn authorize_url(server: &reference_server::RunningServer, redirect_uri: &str) -> String {
+    let mut u = url::Url::parse(&server.state.urls.authorize).unwrap();
+    u.query_pairs_mut().extend_pairs([
+        ("response_type", "code"),
+        ("client_id", "patient-access-app"),
+        ("redirect_uri", redirect_uri),
+        ("scope", "openid fhirUser launch/patient patient/*.rs"),
+        ("state", "s-1"),
+    ]);
+    u.to_string()
+}
+
+#[tokio::test]
+async fn logs_in_approves_and_stops_at_the_redirect_uri() {
+    let s = reference_server::start(reference_server::Config::ephemeral())
+        .await
+        .unwrap();
+    let member = Credentials {
+        username: "sbx-patientAccessMember-1",
+        password: "hpTest11",
+    };
+    let url = login(
+        &browser(),
+        &authorize_url(&s, REDIRECT),
+        REDIRECT,
+        &member,
+        &FormLoginSettings::default(),
+    )
+    .await
+    .unwrap();
+    assert!(url.as_str().starts_with(REDIRECT));
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    assert!(pairs.iter().any(|(k, v)| k == "code" && v.len() == 43));
+    assert!(pairs.contains(&("state".into(), "s-1".into())));
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_or_a_bad_redirect_is_an_error_without_secrets() {
+    let s = reference_server::start(reference_server::Config::ephemeral())
+        .await
+        .unwrap();
+    let member = Credentials {
+        username: "sbx-patientAccessMember-1",
+        password: "not-the-Pa55word",
+    };
+    let err = login(
+        &browser(),
+        &authorize_url(&s, REDIRECT),
+        REDIRECT,
+        &member,
+        &FormLoginSettings::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.message.contains("login form was shown again"), "{err}");
+    assert!(!err.to_string().contains("not-the-Pa55word"));
+    let member = Credentials {
+        username: "sbx-patientAccessMember-1",
+        password: "hpTest11",
+    };
+    let bad = "https://client-app.com/redirect/";
+    let err = login(
+        &browser(),
+        &authorize_url(&s, bad),
+        bad,
+        &member,
+        &FormLoginSettings::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.step, 1);
+    assert!(
+        err.message.contains("400") && err.message.contains("invalid_request"),
+        "{err}"
+    );
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_an_error_not_a_hang() {
+    let member = Credentials {
+        username: "u",
+        password: "p",
+    };
+    let err = login(
+        &browser(),
+        "http://127.0.0.1:9/oauth2/authorize",
+        REDIRECT,
+        &member,
+        &FormLoginSettings::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.message.starts_with("request failed"), "{err}");
+}
