@@ -13,5 +13,6 @@
 //! ```
 
 pub mod flow;
+pub mod report;
 pub mod requirements;
 pub mod serve;

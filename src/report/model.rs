@@ -1,0 +1,131 @@
+//! Outcomes of checks and cases, and how they roll up. The rules that matter to a
+//! certification team live here, in one place:
+//!
+//! - a failed check of a `recommended` requirement is a `warn`, of a `required` one a `fail`;
+//! - a case that could not run (`error`) or was not run (`skip`, with its reason) is never
+//!   counted as passed;
+//! - a case is as bad as its worst check; a run as bad as its worst case.
+
+use serde::Serialize;
+
+use crate::requirements::Severity;
+
+/// The outcome of a check, a case or a run, ordered from best to worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Every check held.
+    Pass,
+    /// Not run; the reason is recorded next to it.
+    Skip,
+    /// A recommended rule was not met.
+    Warn,
+    /// A required rule was not met.
+    Fail,
+    /// The harness could not complete the step (target unreachable, driver failure...).
+    Error,
+}
+
+impl Outcome {
+    /// The outcome of a check that did not hold, by the severity of its requirement.
+    pub fn of_violation(severity: Severity) -> Outcome {
+        match severity {
+            Severity::Required => Outcome::Fail,
+            Severity::Recommended | Severity::Optional => Outcome::Warn,
+        }
+    }
+
+    /// The worst of several outcomes; `None` (nothing was checked) when empty, so an empty
+    /// case can never pass by default.
+    pub fn worst(outcomes: impl IntoIterator<Item = Outcome>) -> Option<Outcome> {
+        outcomes.into_iter().max()
+    }
+
+    /// Whether this outcome counts as passed.
+    pub fn passed(self) -> bool {
+        self == Outcome::Pass
+    }
+}
+
+/// Counts of outcomes, for a family, a requirement or the whole run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub pass: usize,
+    pub skip: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub error: usize,
+}
+
+impl Tally {
+    /// Counts `outcomes`.
+    pub fn of(outcomes: impl IntoIterator<Item = Outcome>) -> Tally {
+        let mut t = Tally::default();
+        for o in outcomes {
+            t.add(o);
+        }
+        t
+    }
+
+    /// Adds one outcome.
+    pub fn add(&mut self, o: Outcome) {
+        match o {
+            Outcome::Pass => self.pass += 1,
+            Outcome::Skip => self.skip += 1,
+            Outcome::Warn => self.warn += 1,
+            Outcome::Fail => self.fail += 1,
+            Outcome::Error => self.error += 1,
+        }
+    }
+
+    /// Everything counted.
+    pub fn total(&self) -> usize {
+        self.pass + self.skip + self.warn + self.fail + self.error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn severity_decides_fail_or_warn() {
+        assert_eq!(Outcome::of_violation(Severity::Required), Outcome::Fail);
+        assert_eq!(Outcome::of_violation(Severity::Recommended), Outcome::Warn);
+    }
+
+    #[test]
+    fn nothing_checked_is_not_a_pass() {
+        assert_eq!(Outcome::worst([]), None);
+        assert_eq!(
+            Outcome::worst([Outcome::Pass, Outcome::Skip]),
+            Some(Outcome::Skip)
+        );
+        assert!(!Outcome::Skip.passed());
+        assert!(!Outcome::Error.passed());
+    }
+
+    fn outcome() -> impl Strategy<Value = Outcome> {
+        prop_oneof![
+            Just(Outcome::Pass),
+            Just(Outcome::Skip),
+            Just(Outcome::Warn),
+            Just(Outcome::Fail),
+            Just(Outcome::Error)
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn a_case_passes_only_when_every_check_passed(checks in prop::collection::vec(outcome(), 0..20)) {
+            let case = Outcome::worst(checks.iter().copied());
+            prop_assert_eq!(
+                case.is_some_and(Outcome::passed),
+                !checks.is_empty() && checks.iter().all(|o| o.passed())
+            );
+            let t = Tally::of(checks.iter().copied());
+            prop_assert_eq!(t.total(), checks.len());
+        }
+    }
+}
