@@ -8,7 +8,7 @@ pub const BUILTIN: &str = include_str!("../scenarios/requirements.toml");
 
 /// How much a rule matters: a failed `required` check fails the run, a failed `recommended`
 /// one is a warning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Required,

@@ -1,4 +1,6 @@
-//! The results model every reporter reads (HTML, JSON, JUnit and console writers come with
-//! the engine, issue 3).
+//! The results model every reporter reads, and one module per format. (The HTML and console
+//! writers come with the engine, issue 3.)
 
+pub mod json;
+pub mod junit;
 pub mod model;

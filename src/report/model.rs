@@ -84,10 +84,95 @@ impl Tally {
     }
 }
 
+/// One check: a claim about a response, tied to a requirement.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub requirement: String,
+    pub severity: Severity,
+    /// What was checked, in words.
+    pub description: String,
+    pub outcome: Outcome,
+    /// What was seen when it did not hold (redacted), or why it was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// One case of a scenario, with its checks.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseResult {
+    /// The flow family (discovery, redirect-uri, scopes, ...).
+    pub family: String,
+    pub scenario: String,
+    pub name: String,
+    pub outcome: Outcome,
+    /// Why the case was skipped or errored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub duration_ms: u64,
+    pub checks: Vec<CheckResult>,
+}
+
+impl CaseResult {
+    /// The case outcome from its checks; `Error` with a reason when nothing was checked.
+    pub fn settle(&mut self) {
+        match Outcome::worst(self.checks.iter().map(|c| c.outcome)) {
+            Some(o) => self.outcome = self.outcome.max(o),
+            None if self.outcome == Outcome::Pass => {
+                self.outcome = Outcome::Error;
+                self.reason.get_or_insert_with(|| "no check ran".into());
+            }
+            None => {}
+        }
+    }
+}
+
+/// A whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResult {
+    /// The target's name (`reference` for the bundled server).
+    pub target: String,
+    pub duration_ms: u64,
+    pub cases: Vec<CaseResult>,
+}
+
+impl RunResult {
+    /// Counts of case outcomes.
+    pub fn tally(&self) -> Tally {
+        Tally::of(self.cases.iter().map(|c| c.outcome))
+    }
+
+    /// The worst case outcome; an empty run is an error, not a pass.
+    pub fn outcome(&self) -> Outcome {
+        Outcome::worst(self.cases.iter().map(|c| c.outcome)).unwrap_or(Outcome::Error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_case_without_checks_is_an_error() {
+        let mut case = CaseResult {
+            family: "f".into(),
+            scenario: "s".into(),
+            name: "n".into(),
+            outcome: Outcome::Pass,
+            reason: None,
+            duration_ms: 0,
+            checks: vec![],
+        };
+        case.settle();
+        assert_eq!(case.outcome, Outcome::Error);
+        assert_eq!(case.reason.as_deref(), Some("no check ran"));
+        let run = RunResult {
+            target: "t".into(),
+            duration_ms: 0,
+            cases: vec![],
+        };
+        assert_eq!(run.outcome(), Outcome::Error);
+    }
 
     #[test]
     fn severity_decides_fail_or_warn() {
