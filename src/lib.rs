@@ -12,7 +12,10 @@
 //! # }
 //! ```
 
+pub mod check;
 pub mod flow;
 pub mod report;
 pub mod requirements;
+pub mod run;
+pub mod scenario;
 pub mod serve;

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
     name = "smartcheck",
     version,
     about,
-    after_help = "Examples:\n  smartcheck serve                      # the bundled reference server on 127.0.0.1:8080\n  smartcheck serve --bind 127.0.0.1:0 --members 10000"
+    after_help = "Examples:\n  smartcheck run                        # the suite against the bundled server; reports in out/\n  smartcheck run --out reports --fail-on warn\n  smartcheck serve                      # the bundled reference server on 127.0.0.1:8080\n  smartcheck serve --bind 127.0.0.1:0 --members 10000\n\nExit codes: 0 all required checks passed, 1 a check failed, 2 usage error, 3 harness error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -19,6 +19,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run the conformance suite against the bundled reference server (in-process, loopback).
+    Run {
+        /// Folder for results.json and junit.xml.
+        #[arg(long, default_value = "out")]
+        out: std::path::PathBuf,
+        /// Also fail (exit 1) when a recommended rule is not met.
+        #[arg(long, value_parser = ["warn"])]
+        fail_on: Option<String>,
+    },
     /// Run the bundled reference server (the embedded default target) until Ctrl-C.
     Serve(reference_server::Config),
 }
@@ -27,6 +36,7 @@ enum Command {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run { out, fail_on } => smartcheck::run::run(&out, fail_on.is_some()).await,
         Command::Serve(config) => smartcheck::serve::run(config).await,
     }
 }

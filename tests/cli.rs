@@ -52,3 +52,26 @@ async fn serve_starts_the_reference_server_on_loopback() {
     let doc: serde_json::Value = res.json().await.unwrap();
     assert_eq!(doc["code_challenge_methods_supported"][0], "S256");
 }
+
+#[test]
+fn run_writes_the_reports_and_exits_0() {
+    let out = std::env::temp_dir().join(format!("smartcheck-run-{}", std::process::id()));
+    let res = smartcheck()
+        .args(["run", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        res.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&res.stdout)
+    );
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["outcome"], "pass");
+    assert!(results["tally"]["pass"].as_u64().unwrap() >= 4);
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert!(junit.contains("<testsuite name=\"discovery\""));
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -1,0 +1,138 @@
+//! The assertion vocabulary: evaluates a scenario check against a response.
+
+use serde_json::Value;
+
+use crate::scenario::model::Expect;
+
+/// What a check sees of a response.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as JSON, when it is JSON.
+    pub json: Option<Value>,
+}
+
+/// `Ok` when the expectation holds; otherwise what was seen instead (no secrets: checks
+/// only quote statuses, header values named by the scenario and JSON fields).
+pub fn evaluate(expect: &Expect, seen: &Observed) -> Result<(), String> {
+    let at = |pointer: &str| seen.json.as_ref().and_then(|j| j.pointer(pointer));
+    let json_missing = |pointer: &str| match &seen.json {
+        None => "the body is not JSON".to_string(),
+        Some(_) => format!("nothing at {pointer}"),
+    };
+    match expect {
+        Expect::Status { value } => (seen.status == *value)
+            .then_some(())
+            .ok_or_else(|| format!("status {} instead of {value}", seen.status)),
+        Expect::HeaderStartsWith { name, prefix } => {
+            let v = seen
+                .headers
+                .get(name.as_str())
+                .and_then(|v| v.to_str().ok());
+            match v {
+                Some(v) if v.starts_with(prefix.as_str()) => Ok(()),
+                Some(v) => Err(format!(
+                    "{name}: {}",
+                    v.chars().take(120).collect::<String>()
+                )),
+                None => Err(format!("no {name} header")),
+            }
+        }
+        Expect::JsonEquals { pointer, value } => match at(pointer) {
+            Some(v) if v == value => Ok(()),
+            Some(v) => Err(format!("{pointer} is {v} instead of {value}")),
+            None => Err(json_missing(pointer)),
+        },
+        Expect::JsonPresent { pointer } => match at(pointer) {
+            Some(v) if !v.is_null() => Ok(()),
+            _ => Err(json_missing(pointer)),
+        },
+        Expect::JsonContains { pointer, value } => match at(pointer).and_then(Value::as_array) {
+            Some(a) if a.contains(value) => Ok(()),
+            Some(a) => Err(format!(
+                "{pointer} is {} without {value}",
+                Value::Array(a.clone())
+            )),
+            None => Err(json_missing(pointer)),
+        },
+        Expect::JsonLacks { pointer, value } => match at(pointer).and_then(Value::as_array) {
+            Some(a) if a.contains(value) => Err(format!("{pointer} contains {value}")),
+            _ => Ok(()),
+        },
+        Expect::JsonAbsoluteUrl { pointer } => match at(pointer).and_then(Value::as_str) {
+            Some(s) if url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => {
+                Ok(())
+            }
+            Some(s) => Err(format!("{pointer} is not an absolute URL: {s}")),
+            None => Err(json_missing(pointer)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn seen(json: Value) -> Observed {
+        Observed {
+            status: 200,
+            headers: Default::default(),
+            json: Some(json),
+        }
+    }
+
+    #[test]
+    fn each_expectation_can_fail() {
+        let s = seen(json!({"m": ["S256"], "u": "/relative", "a": "https://x/y"}));
+        let pass = [
+            Expect::Status { value: 200 },
+            Expect::JsonContains {
+                pointer: "/m".into(),
+                value: json!("S256"),
+            },
+            Expect::JsonLacks {
+                pointer: "/m".into(),
+                value: json!("plain"),
+            },
+            Expect::JsonAbsoluteUrl {
+                pointer: "/a".into(),
+            },
+            Expect::JsonPresent {
+                pointer: "/u".into(),
+            },
+            Expect::JsonEquals {
+                pointer: "/u".into(),
+                value: json!("/relative"),
+            },
+        ];
+        for e in &pass {
+            assert_eq!(evaluate(e, &s), Ok(()), "{e:?}");
+        }
+        let fail = [
+            Expect::Status { value: 404 },
+            Expect::JsonContains {
+                pointer: "/m".into(),
+                value: json!("plain"),
+            },
+            Expect::JsonLacks {
+                pointer: "/m".into(),
+                value: json!("S256"),
+            },
+            Expect::JsonAbsoluteUrl {
+                pointer: "/u".into(),
+            },
+            Expect::JsonPresent {
+                pointer: "/missing".into(),
+            },
+            Expect::HeaderStartsWith {
+                name: "content-type".into(),
+                prefix: "application/json".into(),
+            },
+        ];
+        for e in &fail {
+            assert!(evaluate(e, &s).is_err(), "{e:?}");
+        }
+    }
+}

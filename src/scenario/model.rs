@@ -1,0 +1,139 @@
+//! The scenario file model. A scenario is a family's cases; a case is steps; a step makes one
+//! request and carries checks, each naming its requirement. (This first version has raw HTTP
+//! steps; the SMART steps — authorize, token, refresh, `$everything` walk — come next.)
+//!
+//! ```toml
+//! family = "discovery"
+//! name = "discovery"
+//!
+//! [[case]]
+//! name = "SMART configuration"
+//! [[case.step]]
+//! get = "{patient_access}/.well-known/smart-configuration"
+//! [[case.step.check]]
+//! requirement = "DISC-SMART-CONFIG"
+//! expect = "status"
+//! value = 200
+//! ```
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub family: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(rename = "case")]
+    pub cases: Vec<Case>,
+}
+
+/// A case: steps run in order with one HTTP session.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub name: String,
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+/// A raw HTTP GET with its checks. `{name}` in the URL is replaced by the target's URLs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub get: String,
+    #[serde(default, rename = "check")]
+    pub checks: Vec<Check>,
+}
+
+/// A claim about the step's response. (Unknown fields are caught by [`Expect`]: serde's
+/// `deny_unknown_fields` does not combine with `flatten`.)
+#[derive(Debug, Clone, Deserialize)]
+pub struct Check {
+    pub requirement: String,
+    #[serde(flatten)]
+    pub expect: Expect,
+}
+
+/// What a check expects.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "expect", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expect {
+    /// The status code.
+    Status { value: u16 },
+    /// A header whose value starts with `prefix`.
+    HeaderStartsWith { name: String, prefix: String },
+    /// A JSON value at a JSON pointer equals `value`.
+    JsonEquals { pointer: String, value: Value },
+    /// A JSON value at a pointer exists and is not null.
+    JsonPresent { pointer: String },
+    /// The array at a pointer contains `value`.
+    JsonContains { pointer: String, value: Value },
+    /// The array at a pointer does not contain `value`.
+    JsonLacks { pointer: String, value: Value },
+    /// The string at a pointer is an absolute http(s) URL.
+    JsonAbsoluteUrl { pointer: String },
+}
+
+impl Scenario {
+    /// Parses a scenario file; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Scenario, String> {
+        let s: Scenario = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+        if s.cases.is_empty() {
+            return Err(format!("{origin}: a scenario needs at least one case"));
+        }
+        Ok(s)
+    }
+}
+
+/// The scenarios shipped with smartcheck.
+pub fn builtin() -> Result<Vec<Scenario>, String> {
+    [(
+        "scenarios/discovery.toml",
+        include_str!("../../scenarios/discovery.toml"),
+    )]
+    .iter()
+    .map(|(origin, text)| Scenario::parse(text, origin))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_scenarios_parse_and_name_catalogue_requirements() {
+        let catalogue = crate::requirements::Catalogue::builtin().unwrap();
+        for s in builtin().unwrap() {
+            for c in s
+                .cases
+                .iter()
+                .flat_map(|c| &c.steps)
+                .flat_map(|s| &s.checks)
+            {
+                assert!(
+                    catalogue.get(&c.requirement).is_some(),
+                    "{} unknown",
+                    c.requirement
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_check_fields_are_refused() {
+        let base = "family = \"f\"\nname = \"n\"\n[[case]]\nname = \"c\"\n[[case.step]]\nget = \"u\"\n[[case.step.check]]\nrequirement = \"R\"\nexpect = \"status\"\nvalue = 200\n";
+        assert!(Scenario::parse(base, "x").is_ok());
+        assert!(Scenario::parse(&format!("{base}typo = 1\n"), "x").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_line() {
+        let err = Scenario::parse("family = \"x\"\nname = 3\n", "scenarios/x.toml").unwrap_err();
+        assert!(err.starts_with("scenarios/x.toml"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+    }
+}

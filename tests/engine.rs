@@ -1,0 +1,106 @@
+//! The engine against the bundled server: the built-in suite passes with its exact check
+//! count, a violated rule fails (or warns), and an unreachable target is an error, never a pass.
+
+use smartcheck::report::model::Outcome;
+use smartcheck::requirements::Catalogue;
+use smartcheck::scenario::engine::{Vars, run};
+use smartcheck::scenario::model::{Scenario, builtin};
+
+fn vars(server: &reference_server::RunningServer) -> Vars {
+    let u = &server.state.urls;
+    Vars(vec![
+        ("patient_access".into(), u.patient_access.clone()),
+        ("provider_directory".into(), u.provider_directory.clone()),
+    ])
+}
+
+#[tokio::test]
+async fn the_builtin_discovery_family_passes_every_check() {
+    let s = reference_server::start(reference_server::Config::ephemeral())
+        .await
+        .unwrap();
+    let result = run(
+        "reference",
+        &builtin().unwrap(),
+        &Catalogue::builtin().unwrap(),
+        &vars(&s),
+    )
+    .await;
+    let discovery: Vec<_> = result
+        .cases
+        .iter()
+        .filter(|c| c.family == "discovery")
+        .collect();
+    assert_eq!(discovery.len(), 4);
+    assert_eq!(discovery.iter().map(|c| c.checks.len()).sum::<usize>(), 50);
+    assert_eq!(result.outcome(), Outcome::Pass, "{result:#?}");
+    s.shutdown().await;
+}
+
+const BROKEN: &str = r#"
+family = "discovery"
+name = "broken"
+[[case]]
+name = "a required rule violated"
+[[case.step]]
+get = "{patient_access}/.well-known/smart-configuration"
+[[case.step.check]]
+requirement = "DISC-PKCE-S256"
+expect = "json_contains"
+pointer = "/code_challenge_methods_supported"
+value = "plain"
+[[case]]
+name = "a recommended rule violated"
+[[case.step]]
+get = "{patient_access}/metadata"
+[[case.step.check]]
+requirement = "DISC-METADATA"
+expect = "status"
+value = 404
+"#;
+
+#[tokio::test]
+async fn violations_fail_or_warn_by_severity() {
+    let s = reference_server::start(reference_server::Config::ephemeral())
+        .await
+        .unwrap();
+    let scenarios = [Scenario::parse(BROKEN, "broken.toml").unwrap()];
+    let result = run(
+        "reference",
+        &scenarios,
+        &Catalogue::builtin().unwrap(),
+        &vars(&s),
+    )
+    .await;
+    assert_eq!(result.cases[0].outcome, Outcome::Fail);
+    assert!(
+        result.cases[0].checks[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("without \"plain\"")
+    );
+    assert_eq!(result.cases[1].outcome, Outcome::Warn);
+    assert_eq!(result.outcome(), Outcome::Fail);
+    s.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_target_is_an_error_never_a_pass() {
+    let v = Vars(vec![(
+        "patient_access".into(),
+        "http://127.0.0.1:9/fhir".into(),
+    )]);
+    let result = run(
+        "down",
+        &builtin().unwrap(),
+        &Catalogue::builtin().unwrap(),
+        &v,
+    )
+    .await;
+    let pa = &result.cases[0];
+    assert_eq!(pa.outcome, Outcome::Error);
+    assert!(pa.reason.as_deref().unwrap().starts_with("GET failed"));
+    assert!(pa.checks.iter().all(|c| c.outcome == Outcome::Error));
+    assert_eq!(result.outcome(), Outcome::Error);
+}
