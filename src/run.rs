@@ -36,12 +36,7 @@ pub async fn run(out: &Path, fail_on_warn: bool) -> ExitCode {
             return ExitCode::from(EXIT_HARNESS_ERROR);
         }
     };
-    let urls = &server.state.urls;
-    let vars = Vars(vec![
-        ("patient_access".into(), urls.patient_access.clone()),
-        ("provider_directory".into(), urls.provider_directory.clone()),
-        ("root".into(), urls.root.clone()),
-    ]);
+    let vars = reference_vars(&server.state.urls);
     let result = engine::run("reference", &scenarios, &catalogue, &vars).await;
     server.shutdown().await;
     if let Err(e) = write_reports(out, &result) {
@@ -50,6 +45,28 @@ pub async fn run(out: &Path, fail_on_warn: bool) -> ExitCode {
     }
     print_summary(&result, out);
     ExitCode::from(exit_code(result.outcome(), fail_on_warn))
+}
+
+/// The bundled target's variables: its URLs, demo client and sandbox member (fixtures/;
+/// the demo credentials are public, printed on the server's home page).
+pub fn reference_vars(urls: &reference_server::urls::Urls) -> Vars {
+    Vars(vec![
+        ("patient_access".into(), urls.patient_access.clone()),
+        ("provider_directory".into(), urls.provider_directory.clone()),
+        ("root".into(), urls.root.clone()),
+        ("authorize".into(), urls.authorize.clone()),
+        ("client_id".into(), "patient-access-app".into()),
+        (
+            "redirect_uri".into(),
+            "https://client-app.com/redirect".into(),
+        ),
+        (
+            "redirect_uri_slash".into(),
+            "https://client-app.com/callback/".into(),
+        ),
+        ("username".into(), "sbx-patientAccessMember-1".into()),
+        ("password".into(), "hpTest11".into()),
+    ])
 }
 
 /// The exit code of a run's outcome.

@@ -7,15 +7,11 @@ use smartcheck::scenario::engine::{Vars, run};
 use smartcheck::scenario::model::{Scenario, builtin};
 
 fn vars(server: &reference_server::RunningServer) -> Vars {
-    let u = &server.state.urls;
-    Vars(vec![
-        ("patient_access".into(), u.patient_access.clone()),
-        ("provider_directory".into(), u.provider_directory.clone()),
-    ])
+    smartcheck::run::reference_vars(&server.state.urls)
 }
 
 #[tokio::test]
-async fn the_builtin_discovery_family_passes_every_check() {
+async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     let s = reference_server::start(reference_server::Config::ephemeral())
         .await
         .unwrap();
@@ -33,6 +29,18 @@ async fn the_builtin_discovery_family_passes_every_check() {
         .collect();
     assert_eq!(discovery.len(), 4);
     assert_eq!(discovery.iter().map(|c| c.checks.len()).sum::<usize>(), 50);
+    let count = |family: &str| {
+        let cases: Vec<_> = result.cases.iter().filter(|c| c.family == family).collect();
+        (
+            cases.len(),
+            cases.iter().map(|c| c.checks.len()).sum::<usize>(),
+        )
+    };
+    assert_eq!(count("redirect-uri"), (16, 34));
+    assert_eq!(count("scopes"), (11, 22));
+    // The code and the member's password never reach the results.
+    let json = smartcheck::report::json::write_json(&result).unwrap();
+    assert!(!json.contains("hpTest11") && !json.contains("code="));
     assert_eq!(result.outcome(), Outcome::Pass, "{result:#?}");
     s.shutdown().await;
 }

@@ -16,6 +16,19 @@ pub struct Observed {
 /// `Ok` when the expectation holds; otherwise what was seen instead (no secrets: checks
 /// only quote statuses, header values named by the scenario and JSON fields).
 pub fn evaluate(expect: &Expect, seen: &Observed) -> Result<(), String> {
+    let location = seen
+        .headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok());
+    let location_param = |name: &str| {
+        location
+            .and_then(|l| url::Url::parse(l).ok())
+            .and_then(|u| {
+                u.query_pairs()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.into_owned())
+            })
+    };
     let at = |pointer: &str| seen.json.as_ref().and_then(|j| j.pointer(pointer));
     let json_missing = |pointer: &str| match &seen.json {
         None => "the body is not JSON".to_string(),
@@ -60,6 +73,35 @@ pub fn evaluate(expect: &Expect, seen: &Observed) -> Result<(), String> {
             Some(a) if a.contains(value) => Err(format!("{pointer} contains {value}")),
             _ => Ok(()),
         },
+        Expect::NoLocation => match location {
+            None => Ok(()),
+            Some(l) => Err(format!(
+                "redirected ({}) to {}",
+                seen.status,
+                origin_and_path(l)
+            )),
+        },
+        Expect::LocationStartsWith { prefix } => match location {
+            Some(l) if l.starts_with(prefix.as_str()) => Ok(()),
+            Some(l) => Err(format!("redirected to {}", origin_and_path(l))),
+            None => Err(format!("status {} without a redirect", seen.status)),
+        },
+        Expect::LocationParam { name, value } => match location_param(name) {
+            Some(v) if &v == value => Ok(()),
+            Some(_) if name == "code" => Err("a different code".into()),
+            Some(v) => Err(format!("{name}={v} instead of {value}")),
+            None => Err(format!(
+                "no {name} in the redirect (status {})",
+                seen.status
+            )),
+        },
+        Expect::LocationHasParam { name } => match location_param(name) {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "no {name} in the redirect (status {})",
+                seen.status
+            )),
+        },
         Expect::JsonAbsoluteUrl { pointer } => match at(pointer).and_then(Value::as_str) {
             Some(s) if url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => {
                 Ok(())
@@ -68,6 +110,15 @@ pub fn evaluate(expect: &Expect, seen: &Observed) -> Result<(), String> {
             None => Err(json_missing(pointer)),
         },
     }
+}
+
+/// A redirect target without its query: codes and tokens never reach a report.
+fn origin_and_path(location: &str) -> String {
+    location
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::check::{Observed, evaluate};
 use crate::report::model::{CaseResult, CheckResult, Outcome, RunResult};
 use crate::requirements::{Catalogue, Severity};
-use crate::scenario::model::{Case, Scenario};
+use crate::scenario::model::{Case, Expect, Scenario};
 
 /// Timeout of every request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -23,6 +23,17 @@ impl Vars {
             t.replace(&format!("{{{k}}}"), v)
         })
     }
+
+    /// These variables with a variant's on top (a variant's `{x}` may use the target's).
+    fn with(&self, variant: &std::collections::BTreeMap<String, String>) -> Vars {
+        let mut all = self.0.clone();
+        for (k, v) in variant {
+            let v = self.expand(v);
+            all.retain(|(name, _)| name != k);
+            all.insert(0, (k.clone(), v));
+        }
+        Vars(all)
+    }
 }
 
 /// Runs every case of `scenarios`.
@@ -36,7 +47,14 @@ pub async fn run(
     let mut cases = Vec::new();
     for s in scenarios {
         for case in &s.cases {
-            cases.push(run_case(s, case, catalogue, vars).await);
+            if case.variants.is_empty() {
+                cases.push(run_case(s, case, &case.name, catalogue, vars).await);
+            }
+            for variant in &case.variants {
+                let label = variant.get("name").map_or("?", String::as_str);
+                let name = format!("{}: {label}", case.name);
+                cases.push(run_case(s, case, &name, catalogue, &vars.with(variant)).await);
+            }
         }
     }
     RunResult {
@@ -46,12 +64,18 @@ pub async fn run(
     }
 }
 
-async fn run_case(s: &Scenario, case: &Case, catalogue: &Catalogue, vars: &Vars) -> CaseResult {
+async fn run_case(
+    s: &Scenario,
+    case: &Case,
+    name: &str,
+    catalogue: &Catalogue,
+    vars: &Vars,
+) -> CaseResult {
     let started = Instant::now();
     let mut result = CaseResult {
         family: s.family.clone(),
         scenario: s.name.clone(),
-        name: case.name.clone(),
+        name: name.to_string(),
         outcome: Outcome::Pass,
         reason: None,
         duration_ms: 0,
@@ -59,13 +83,16 @@ async fn run_case(s: &Scenario, case: &Case, catalogue: &Catalogue, vars: &Vars)
     };
     let client = reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
+        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build();
     for step in &case.steps {
-        let url = vars.expand(&step.get);
-        let seen = match &client {
-            Ok(c) => fetch(c, &url).await,
-            Err(e) => Err(format!("cannot build an HTTP client: {e}")),
+        let url = step_url(step, vars);
+        let seen = match (&client, url) {
+            (Err(e), _) => Err(format!("cannot build an HTTP client: {e}")),
+            (_, Err(e)) => Err(e),
+            (Ok(c), Ok(url)) if step.login => login(c, &url, vars).await,
+            (Ok(c), Ok(url)) => fetch(c, url.as_str()).await,
         };
         for check in &step.checks {
             let (severity, outcome, detail) = match (catalogue.get(&check.requirement), &seen) {
@@ -75,7 +102,7 @@ async fn run_case(s: &Scenario, case: &Case, catalogue: &Catalogue, vars: &Vars)
                     Some(format!("unknown requirement {}", check.requirement)),
                 ),
                 (Some(r), Err(e)) => (r.severity, Outcome::Error, Some(e.clone())),
-                (Some(r), Ok(seen)) => match evaluate(&check.expect, seen) {
+                (Some(r), Ok(seen)) => match evaluate(&expand_expect(&check.expect, vars), seen) {
                     Ok(()) => (r.severity, Outcome::Pass, None),
                     Err(d) => (r.severity, Outcome::of_violation(r.severity), Some(d)),
                 },
@@ -96,6 +123,68 @@ async fn run_case(s: &Scenario, case: &Case, catalogue: &Catalogue, vars: &Vars)
     result.duration_ms = started.elapsed().as_millis() as u64;
     result.settle();
     result
+}
+
+/// An expectation with `{var}` expanded in its text values.
+fn expand_expect(e: &Expect, vars: &Vars) -> Expect {
+    match e.clone() {
+        Expect::LocationStartsWith { prefix } => Expect::LocationStartsWith {
+            prefix: vars.expand(&prefix),
+        },
+        Expect::LocationParam { name, value } => Expect::LocationParam {
+            name,
+            value: vars.expand(&value),
+        },
+        Expect::HeaderStartsWith { name, prefix } => Expect::HeaderStartsWith {
+            name,
+            prefix: vars.expand(&prefix),
+        },
+        other => other,
+    }
+}
+
+/// The step's URL with its query parameters, variables expanded.
+fn step_url(step: &crate::scenario::model::Step, vars: &Vars) -> Result<url::Url, String> {
+    let raw = vars.expand(&step.get);
+    let mut url = url::Url::parse(&raw).map_err(|e| format!("bad step URL {raw}: {e}"))?;
+    if !step.query.is_empty() {
+        let pairs: Vec<(String, String)> = step
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), vars.expand(v)))
+            .collect();
+        url.query_pairs_mut().extend_pairs(pairs);
+    }
+    Ok(url)
+}
+
+/// Runs the form login driver from `url` to the client's redirect; checks see a 302 whose
+/// `Location` is that redirect (it is never fetched).
+async fn login(client: &reqwest::Client, url: &url::Url, vars: &Vars) -> Result<Observed, String> {
+    use crate::flow::login_form::{Credentials, FormLoginSettings, login};
+    let redirect_uri = url
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .ok_or("a login step needs a redirect_uri parameter")?;
+    let (username, password) = (vars.expand("{username}"), vars.expand("{password}"));
+    let member = Credentials {
+        username: &username,
+        password: &password,
+    };
+    let settings = FormLoginSettings::default();
+    let end = login(client, url.as_str(), &redirect_uri, &member, &settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    let location = reqwest::header::HeaderValue::from_str(end.as_str())
+        .map_err(|_| "unusable redirect URL")?;
+    headers.insert(reqwest::header::LOCATION, location);
+    Ok(Observed {
+        status: 302,
+        headers,
+        json: None,
+    })
 }
 
 /// GETs `url` and keeps what checks need; the body is bounded.

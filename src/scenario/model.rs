@@ -16,6 +16,8 @@
 //! value = 200
 //! ```
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -36,15 +38,27 @@ pub struct Scenario {
 #[serde(deny_unknown_fields)]
 pub struct Case {
     pub name: String,
+    /// One case is run per variant: each names itself (`name`) and sets variables used as
+    /// `{var}` in the steps, so a list replaces copied cases.
+    #[serde(default)]
+    pub variants: Vec<BTreeMap<String, String>>,
     #[serde(rename = "step")]
     pub steps: Vec<Step>,
 }
 
-/// A raw HTTP GET with its checks. `{name}` in the URL is replaced by the target's URLs.
+/// A raw HTTP GET with its checks. `{name}` in the URL and query values is replaced by the
+/// target's variables and the variant's.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub get: String,
+    /// Query parameters added to the URL (form-encoded).
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    /// Log the member in through the form login driver (`{username}`, `{password}`) and
+    /// approve consent; checks then see the final redirect (never fetched).
+    #[serde(default)]
+    pub login: bool,
     #[serde(default, rename = "check")]
     pub checks: Vec<Check>,
 }
@@ -76,6 +90,14 @@ pub enum Expect {
     JsonLacks { pointer: String, value: Value },
     /// The string at a pointer is an absolute http(s) URL.
     JsonAbsoluteUrl { pointer: String },
+    /// No `Location` header: the request was not redirected.
+    NoLocation,
+    /// The `Location` header starts with `prefix`.
+    LocationStartsWith { prefix: String },
+    /// The `Location` URL has query parameter `name` equal to `value`.
+    LocationParam { name: String, value: String },
+    /// The `Location` URL has query parameter `name` (any value).
+    LocationHasParam { name: String },
 }
 
 impl Scenario {
@@ -91,10 +113,20 @@ impl Scenario {
 
 /// The scenarios shipped with smartcheck.
 pub fn builtin() -> Result<Vec<Scenario>, String> {
-    [(
-        "scenarios/discovery.toml",
-        include_str!("../../scenarios/discovery.toml"),
-    )]
+    [
+        (
+            "scenarios/discovery.toml",
+            include_str!("../../scenarios/discovery.toml"),
+        ),
+        (
+            "scenarios/redirect_uri.toml",
+            include_str!("../../scenarios/redirect_uri.toml"),
+        ),
+        (
+            "scenarios/scopes.toml",
+            include_str!("../../scenarios/scopes.toml"),
+        ),
+    ]
     .iter()
     .map(|(origin, text)| Scenario::parse(text, origin))
     .collect()
