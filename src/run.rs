@@ -66,6 +66,18 @@ pub fn reference_vars(urls: &reference_server::urls::Urls) -> Vars {
         ),
         ("username".into(), "sbx-patientAccessMember-1".into()),
         ("password".into(), "hpTest11".into()),
+        ("token".into(), urls.token.clone()),
+        ("client_secret".into(), "pa-demo-secret-7f3c".into()),
+        ("pd_client_id".into(), "provider-directory-app".into()),
+        ("pd_client_secret".into(), "pd-demo-secret-4e2d".into()),
+        (
+            "patient_id".into(),
+            "ffaa7043-d695-4cf0-a541-945bca539041".into(),
+        ),
+        (
+            "other_patient_id".into(),
+            "b5631ecf-b58c-48f5-87f0-b9988f41969b".into(),
+        ),
     ])
 }
 

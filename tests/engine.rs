@@ -38,9 +38,17 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     };
     assert_eq!(count("redirect-uri"), (16, 34));
     assert_eq!(count("scopes"), (11, 22));
+    assert_eq!(count("plan-claims"), (5, 22));
     // The code and the member's password never reach the results.
     let json = smartcheck::report::json::write_json(&result).unwrap();
-    assert!(!json.contains("hpTest11") && !json.contains("code="));
+    for secret in [
+        "hpTest11",
+        "code=",
+        "pa-demo-secret-7f3c",
+        "pd-demo-secret-4e2d",
+    ] {
+        assert!(!json.contains(secret), "{secret} in results.json");
+    }
     assert_eq!(result.outcome(), Outcome::Pass, "{result:#?}");
     s.shutdown().await;
 }

@@ -52,6 +52,25 @@ pub fn evaluate(expect: &Expect, seen: &Observed) -> Result<(), String> {
                 None => Err(format!("no {name} header")),
             }
         }
+        Expect::HeaderContains { name, text } => {
+            let v = seen
+                .headers
+                .get(name.as_str())
+                .and_then(|v| v.to_str().ok());
+            match v {
+                Some(v) if v.contains(text.as_str()) => Ok(()),
+                Some(v) => Err(format!(
+                    "{name}: {}",
+                    v.chars().take(120).collect::<String>()
+                )),
+                None => Err(format!("no {name} header")),
+            }
+        }
+        Expect::JsonAbsent { pointer } => match (&seen.json, at(pointer)) {
+            (None, _) => Err("the body is not JSON".into()),
+            (Some(_), Some(v)) if !v.is_null() => Err(format!("{pointer} is present")),
+            _ => Ok(()),
+        },
         Expect::JsonEquals { pointer, value } => match at(pointer) {
             Some(v) if v == value => Ok(()),
             Some(v) => Err(format!("{pointer} is {v} instead of {value}")),

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use crate::check::{Observed, evaluate};
 use crate::report::model::{CaseResult, CheckResult, Outcome, RunResult};
 use crate::requirements::{Catalogue, Severity};
-use crate::scenario::model::{Case, Expect, Scenario};
+use crate::scenario::model::{Case, Expect, Scenario, Step};
 
 /// Timeout of every request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -86,14 +86,22 @@ async fn run_case(
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build();
+    let mut vars = vars.clone();
     for step in &case.steps {
-        let url = step_url(step, vars);
-        let seen = match (&client, url) {
+        let (method, template) = step.target().unwrap_or(("GET", ""));
+        let url = step_url(template, step, &vars);
+        let mut seen = match (&client, url) {
             (Err(e), _) => Err(format!("cannot build an HTTP client: {e}")),
             (_, Err(e)) => Err(e),
-            (Ok(c), Ok(url)) if step.login => login(c, &url, vars).await,
-            (Ok(c), Ok(url)) => fetch(c, url.as_str()).await,
+            (Ok(c), Ok(url)) if step.login => login(c, &url, &vars).await,
+            (Ok(c), Ok(url)) => send(c, method, url, step, &vars).await,
         };
+        if let Ok(observed) = &seen
+            && let Err(e) = capture(step, observed, &mut vars)
+        {
+            seen = Err(e);
+        }
+        let vars = &vars;
         for check in &step.checks {
             let (severity, outcome, detail) = match (catalogue.get(&check.requirement), &seen) {
                 (None, _) => (
@@ -110,7 +118,7 @@ async fn run_case(
             result.checks.push(CheckResult {
                 requirement: check.requirement.clone(),
                 severity,
-                description: format!("GET {}: {:?}", step.get, check.expect),
+                description: format!("{method} {template}: {:?}", check.expect),
                 outcome,
                 detail,
             });
@@ -143,9 +151,48 @@ fn expand_expect(e: &Expect, vars: &Vars) -> Expect {
     }
 }
 
+/// Stores the step's captures in `vars`; a missing value is an error (later steps need it).
+fn capture(step: &Step, seen: &Observed, vars: &mut Vars) -> Result<(), String> {
+    for (name, source) in &step.capture {
+        let value = if let Some(pointer) = source.strip_prefix("json:") {
+            seen.json
+                .as_ref()
+                .and_then(|j| j.pointer(pointer))
+                .and_then(|v| match v {
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    serde_json::Value::Null => None,
+                    other => Some(other.to_string()),
+                })
+        } else if let Some(param) = source.strip_prefix("location:") {
+            seen.headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| url::Url::parse(l).ok())
+                .and_then(|u| {
+                    u.query_pairs()
+                        .find(|(n, _)| n == param)
+                        .map(|(_, v)| v.into_owned())
+                })
+        } else {
+            return Err(format!(
+                "capture `{name}`: source must start with json: or location:"
+            ));
+        };
+        let value = value.ok_or_else(|| {
+            format!(
+                "capture `{name}`: nothing at {source} (status {})",
+                seen.status
+            )
+        })?;
+        vars.0.retain(|(n, _)| n != name);
+        vars.0.insert(0, (name.clone(), value));
+    }
+    Ok(())
+}
+
 /// The step's URL with its query parameters, variables expanded.
-fn step_url(step: &crate::scenario::model::Step, vars: &Vars) -> Result<url::Url, String> {
-    let raw = vars.expand(&step.get);
+fn step_url(template: &str, step: &Step, vars: &Vars) -> Result<url::Url, String> {
+    let raw = vars.expand(template);
     let mut url = url::Url::parse(&raw).map_err(|e| format!("bad step URL {raw}: {e}"))?;
     if !step.query.is_empty() {
         let pairs: Vec<(String, String)> = step
@@ -187,13 +234,38 @@ async fn login(client: &reqwest::Client, url: &url::Url, vars: &Vars) -> Result<
     })
 }
 
-/// GETs `url` and keeps what checks need; the body is bounded.
-async fn fetch(client: &reqwest::Client, url: &str) -> Result<Observed, String> {
-    let mut res = client
-        .get(url)
+/// Sends the step's request and keeps what checks need; the body is bounded.
+async fn send(
+    client: &reqwest::Client,
+    method: &str,
+    url: url::Url,
+    step: &Step,
+    vars: &Vars,
+) -> Result<Observed, String> {
+    let mut req = if method == "POST" {
+        let form: Vec<(String, String)> = step
+            .form
+            .iter()
+            .map(|(k, v)| (k.clone(), vars.expand(v)))
+            .collect();
+        client.post(url).form(&form)
+    } else {
+        client.get(url)
+    };
+    if let Some((user, password)) = &step.basic {
+        req = req.basic_auth(vars.expand(user), Some(vars.expand(password)));
+    }
+    if let Some(token) = &step.bearer {
+        // An empty token means "send no Authorization header" (the no-token variants).
+        let token = vars.expand(token);
+        if !token.is_empty() {
+            req = req.bearer_auth(token);
+        }
+    }
+    let mut res = req
         .send()
         .await
-        .map_err(|e| format!("GET failed: {}", e.without_url()))?;
+        .map_err(|e| format!("{method} failed: {}", e.without_url()))?;
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     let mut body = Vec::new();

@@ -51,7 +51,25 @@ pub struct Case {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
-    pub get: String,
+    /// GET this URL (exactly one of `get` and `post`).
+    #[serde(default)]
+    pub get: Option<String>,
+    /// POST `form` to this URL.
+    #[serde(default)]
+    pub post: Option<String>,
+    /// Form fields of a POST (`application/x-www-form-urlencoded`).
+    #[serde(default)]
+    pub form: BTreeMap<String, String>,
+    /// HTTP Basic credentials `[user, password]` (e.g. `["{client_id}", "{client_secret}"]`).
+    #[serde(default)]
+    pub basic: Option<(String, String)>,
+    /// A bearer token (e.g. `"{access_token}"` captured earlier).
+    #[serde(default)]
+    pub bearer: Option<String>,
+    /// Variables taken from the response for later steps: `name = "json:/pointer"` or
+    /// `name = "location:param"`. Captured values are secrets and never reported.
+    #[serde(default)]
+    pub capture: BTreeMap<String, String>,
     /// Query parameters added to the URL (form-encoded).
     #[serde(default)]
     pub query: BTreeMap<String, String>,
@@ -84,6 +102,10 @@ pub enum Expect {
     JsonEquals { pointer: String, value: Value },
     /// A JSON value at a pointer exists and is not null.
     JsonPresent { pointer: String },
+    /// Nothing (or null) at a pointer of a JSON body.
+    JsonAbsent { pointer: String },
+    /// A header whose value contains `text`.
+    HeaderContains { name: String, text: String },
     /// The array at a pointer contains `value`.
     JsonContains { pointer: String, value: Value },
     /// The array at a pointer does not contain `value`.
@@ -100,12 +122,29 @@ pub enum Expect {
     LocationHasParam { name: String },
 }
 
+impl Step {
+    /// The method and URL template.
+    pub fn target(&self) -> Result<(&'static str, &str), String> {
+        match (&self.get, &self.post) {
+            (Some(u), None) => Ok(("GET", u)),
+            (None, Some(u)) => Ok(("POST", u)),
+            _ => Err("a step needs exactly one of `get` and `post`".into()),
+        }
+    }
+}
+
 impl Scenario {
     /// Parses a scenario file; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, String> {
         let s: Scenario = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
         if s.cases.is_empty() {
             return Err(format!("{origin}: a scenario needs at least one case"));
+        }
+        for case in &s.cases {
+            for step in &case.steps {
+                step.target()
+                    .map_err(|e| format!("{origin}: case `{}`: {e}", case.name))?;
+            }
         }
         Ok(s)
     }
@@ -125,6 +164,10 @@ pub fn builtin() -> Result<Vec<Scenario>, String> {
         (
             "scenarios/scopes.toml",
             include_str!("../../scenarios/scopes.toml"),
+        ),
+        (
+            "scenarios/plan_claims.toml",
+            include_str!("../../scenarios/plan_claims.toml"),
         ),
     ]
     .iter()
