@@ -39,6 +39,8 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("redirect-uri"), (16, 34));
     assert_eq!(count("scopes"), (11, 22));
     assert_eq!(count("plan-claims"), (5, 22));
+    assert_eq!(count("token-errors"), (7, 17));
+    assert_eq!(count("refresh"), (2, 9));
     // The code and the member's password never reach the results.
     let json = smartcheck::report::json::write_json(&result).unwrap();
     for secret in [

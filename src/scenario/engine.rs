@@ -143,6 +143,13 @@ fn expand_expect(e: &Expect, vars: &Vars) -> Expect {
             name,
             value: vars.expand(&value),
         },
+        Expect::JsonEquals {
+            pointer,
+            value: serde_json::Value::String(text),
+        } => Expect::JsonEquals {
+            pointer,
+            value: serde_json::Value::String(vars.expand(&text)),
+        },
         Expect::HeaderStartsWith { name, prefix } => Expect::HeaderStartsWith {
             name,
             prefix: vars.expand(&prefix),

@@ -169,6 +169,14 @@ pub fn builtin() -> Result<Vec<Scenario>, String> {
             "scenarios/plan_claims.toml",
             include_str!("../../scenarios/plan_claims.toml"),
         ),
+        (
+            "scenarios/token_errors.toml",
+            include_str!("../../scenarios/token_errors.toml"),
+        ),
+        (
+            "scenarios/refresh.toml",
+            include_str!("../../scenarios/refresh.toml"),
+        ),
     ]
     .iter()
     .map(|(origin, text)| Scenario::parse(text, origin))
