@@ -21,7 +21,7 @@ struct Cli {
 enum Command {
     /// Run the conformance suite against the bundled reference server (in-process, loopback).
     Run {
-        /// Folder for results.json and junit.xml.
+        /// Folder for report.html, results.json and junit.xml.
         #[arg(long, default_value = "out")]
         out: std::path::PathBuf,
         /// Also fail (exit 1) when a recommended rule is not met.

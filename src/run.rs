@@ -1,11 +1,11 @@
 //! `smartcheck run`: start the bundled reference server, run the built-in scenarios, write
-//! `results.json` and `junit.xml`, print a summary, and map the outcome to an exit code.
+//! `report.html`, `results.json` and `junit.xml`, print a summary, and map the outcome to an exit code.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use crate::report::model::{Outcome, RunResult};
-use crate::report::{json, junit};
+use crate::report::{html, json, junit};
 use crate::requirements::Catalogue;
 use crate::scenario::engine::{self, Vars};
 use crate::scenario::model;
@@ -39,7 +39,7 @@ pub async fn run(out: &Path, fail_on_warn: bool) -> ExitCode {
     let vars = reference_vars(&server.state.urls);
     let result = engine::run("reference", &scenarios, &catalogue, &vars).await;
     server.shutdown().await;
-    if let Err(e) = write_reports(out, &result) {
+    if let Err(e) = write_reports(out, &result, &catalogue) {
         eprintln!("smartcheck run: {e}");
         return ExitCode::from(EXIT_HARNESS_ERROR);
     }
@@ -92,14 +92,15 @@ pub fn exit_code(outcome: Outcome, fail_on_warn: bool) -> u8 {
     }
 }
 
-fn write_reports(out: &Path, result: &RunResult) -> Result<(), String> {
+fn write_reports(out: &Path, result: &RunResult, catalogue: &Catalogue) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let write = |name: &str, text: String| {
         let path = out.join(name);
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
     write("results.json", json::write_json(result)?)?;
-    write("junit.xml", junit::write_junit(result)?)
+    write("junit.xml", junit::write_junit(result)?)?;
+    write("report.html", html::write_html(result, catalogue)?)
 }
 
 fn print_summary(result: &RunResult, out: &Path) {

@@ -73,5 +73,7 @@ fn run_writes_the_reports_and_exits_0() {
     assert!(results["tally"]["pass"].as_u64().unwrap() >= 4);
     let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
     assert!(junit.contains("<testsuite name=\"discovery\""));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"run-outcome\">PASS"));
     let _ = std::fs::remove_dir_all(&out);
 }
