@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod flow;
+pub mod list;
 pub mod report;
 pub mod requirements;
 pub mod run;
