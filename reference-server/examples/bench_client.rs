@@ -22,6 +22,7 @@ async fn main() -> Result<(), String> {
         Some("token") if args.len() == 3 => {
             let urls = Urls::new(&args[2]);
             let t = member_tokens(&urls, MEMBER1).await;
+            // Printed on purpose: the benchmark script hands this sandbox token to wrk.
             println!("{}", t["access_token"].as_str().ok_or("no access_token")?);
             Ok(())
         }

@@ -262,3 +262,12 @@ pub async fn get_bearer(url: &str, token: &str) -> reqwest::Response {
         .await
         .expect("get")
 }
+
+/// Asserts an OAuth error response is uncached; returns its status and `error`.
+pub async fn error_of(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    assert_eq!(res.headers()["pragma"], "no-cache");
+    let v: Value = res.json().await.unwrap();
+    (status, v["error"].as_str().unwrap_or_default().to_string())
+}
