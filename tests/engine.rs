@@ -41,6 +41,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("plan-claims"), (5, 22));
     assert_eq!(count("token-errors"), (7, 17));
     assert_eq!(count("refresh"), (2, 9));
+    assert_eq!(count("everything"), (2, 16));
     // The code and the member's password never reach the results.
     let json = smartcheck::report::json::write_json(&result).unwrap();
     for secret in [

@@ -1,3 +1,5 @@
-//! SMART building blocks the scenarios are made of. So far: the form login driver.
+//! SMART building blocks the scenarios are made of: the form login driver and the
+//! `$everything` walk.
 
+pub mod everything;
 pub mod login_form;

@@ -94,6 +94,7 @@ async fn run_case(
             (Err(e), _) => Err(format!("cannot build an HTTP client: {e}")),
             (_, Err(e)) => Err(e),
             (Ok(c), Ok(url)) if step.login => login(c, &url, &vars).await,
+            (Ok(c), Ok(url)) if step.walk => walk(c, &url, step, &vars).await,
             (Ok(c), Ok(url)) => send(c, method, url, step, &vars).await,
         };
         if let Ok(observed) = &seen
@@ -210,6 +211,28 @@ fn step_url(template: &str, step: &Step, vars: &Vars) -> Result<url::Url, String
         url.query_pairs_mut().extend_pairs(pairs);
     }
     Ok(url)
+}
+
+/// Walks `$everything` from `url`; the summary is the JSON the checks see.
+async fn walk(
+    client: &reqwest::Client,
+    url: &url::Url,
+    step: &Step,
+    vars: &Vars,
+) -> Result<Observed, String> {
+    let bearer = step
+        .bearer
+        .as_deref()
+        .map(|b| vars.expand(b))
+        .unwrap_or_default();
+    let patient = vars.expand("{patient_id}");
+    let summary =
+        crate::flow::everything::walk(client, url, &bearer, &patient, step.max_pages).await?;
+    Ok(Observed {
+        status: 200,
+        headers: Default::default(),
+        json: Some(summary),
+    })
 }
 
 /// Runs the form login driver from `url` to the client's redirect; checks see a 302 whose

@@ -77,6 +77,13 @@ pub struct Step {
     /// approve consent; checks then see the final redirect (never fetched).
     #[serde(default)]
     pub login: bool,
+    /// Walk `$everything` from this GET through every `next` link (with `bearer`, bounded
+    /// by `max_pages`); checks then see a JSON summary (see scenarios/README.md).
+    #[serde(default)]
+    pub walk: bool,
+    /// Page bound of a walk.
+    #[serde(default = "default_max_pages")]
+    pub max_pages: usize,
     #[serde(default, rename = "check")]
     pub checks: Vec<Check>,
 }
@@ -120,6 +127,10 @@ pub enum Expect {
     LocationParam { name: String, value: String },
     /// The `Location` URL has query parameter `name` (any value).
     LocationHasParam { name: String },
+}
+
+fn default_max_pages() -> usize {
+    100
 }
 
 impl Step {
@@ -176,6 +187,10 @@ pub fn builtin() -> Result<Vec<Scenario>, String> {
         (
             "scenarios/refresh.toml",
             include_str!("../../scenarios/refresh.toml"),
+        ),
+        (
+            "scenarios/everything.toml",
+            include_str!("../../scenarios/everything.toml"),
         ),
     ]
     .iter()

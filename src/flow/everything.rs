@@ -1,0 +1,143 @@
+//! The `$everything` walk: follows every `next` link with a page bound and loop detection,
+//! never sending the token to another origin, and summarises what it saw as JSON so the
+//! ordinary checks can judge it (`/pages`, `/duplicates`, `/foreign_next`, ...).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// Largest page body read.
+const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Walks from `start`; `patient_id` is the compartment every resource must belong to.
+pub async fn walk(
+    client: &reqwest::Client,
+    start: &url::Url,
+    bearer: &str,
+    patient_id: &str,
+    max_pages: usize,
+) -> Result<Value, String> {
+    let origin = start.origin();
+    let mut next = Some(start.clone());
+    let mut seen_links = HashSet::new();
+    let mut resources = HashSet::new();
+    let (mut pages, mut duplicates, mut outside, mut not_searchset, mut relative_next) =
+        (0, 0, 0, 0, 0);
+    let (mut foreign_next, mut looped, mut bad_status, mut largest_page) = (0, false, 0, 0);
+    let mut truncated = false;
+    while let Some(url) = next.take() {
+        if pages == max_pages {
+            truncated = true;
+            break;
+        }
+        if !seen_links.insert(url.to_string()) {
+            looped = true;
+            break;
+        }
+        let res = client
+            .get(url.clone())
+            .bearer_auth(bearer)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| format!("page {}: GET failed: {}", pages + 1, e.without_url()))?;
+        pages += 1;
+        if !res.status().is_success() {
+            bad_status += 1;
+            break;
+        }
+        let body = res
+            .bytes()
+            .await
+            .map_err(|e| format!("page {pages}: {}", e.without_url()))?;
+        if body.len() > MAX_PAGE_BYTES {
+            return Err(format!(
+                "page {pages} is larger than {MAX_PAGE_BYTES} bytes"
+            ));
+        }
+        let page: Value =
+            serde_json::from_slice(&body).map_err(|_| format!("page {pages} is not JSON"))?;
+        if page["resourceType"] != "Bundle" || page["type"] != "searchset" {
+            not_searchset += 1;
+        }
+        let entries = page["entry"].as_array().map_or(&[][..], Vec::as_slice);
+        largest_page = largest_page.max(entries.len());
+        for e in entries {
+            let r = &e["resource"];
+            let key = format!(
+                "{}/{}",
+                r["resourceType"].as_str().unwrap_or(""),
+                r["id"].as_str().unwrap_or("")
+            );
+            if !resources.insert(key) {
+                duplicates += 1;
+            }
+            if !in_compartment(r, patient_id) {
+                outside += 1;
+            }
+        }
+        let link = page["link"]
+            .as_array()
+            .and_then(|l| l.iter().find(|l| l["relation"] == "next"))
+            .and_then(|l| l["url"].as_str());
+        if let Some(link) = link {
+            match url::Url::parse(link) {
+                Err(_) => relative_next += 1,
+                Ok(n) if n.origin() != origin => foreign_next += 1,
+                Ok(n) => next = Some(n),
+            }
+        }
+    }
+    Ok(json!({
+        "pages": pages,
+        "resources": resources.len(),
+        "duplicates": duplicates,
+        "outside_compartment": outside,
+        "not_searchset_pages": not_searchset,
+        "relative_next": relative_next,
+        "foreign_next": foreign_next,
+        "loop": looped,
+        "truncated": truncated,
+        "failed_pages": bad_status,
+        "largest_page": largest_page,
+    }))
+}
+
+/// Whether a resource is the patient or points at them (patient/subject/beneficiary).
+fn in_compartment(r: &Value, patient_id: &str) -> bool {
+    if r["resourceType"] == "Patient" {
+        return r["id"] == patient_id;
+    }
+    let target = format!("Patient/{patient_id}");
+    ["patient", "subject", "beneficiary"].iter().any(|f| {
+        r[*f]["reference"]
+            .as_str()
+            .is_some_and(|s| s == target || s.ends_with(&format!("/{target}")))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn compartment_membership() {
+        assert!(super::in_compartment(
+            &json!({"resourceType": "Patient", "id": "p"}),
+            "p"
+        ));
+        assert!(super::in_compartment(
+            &json!({"resourceType": "Coverage", "beneficiary": {"reference": "Patient/p"}}),
+            "p"
+        ));
+        assert!(!super::in_compartment(
+            &json!({"resourceType": "Observation", "subject": {"reference": "Patient/q"}}),
+            "p"
+        ));
+        assert!(!super::in_compartment(
+            &json!({"resourceType": "Organization", "id": "o"}),
+            "p"
+        ));
+    }
+}
