@@ -25,24 +25,33 @@ fn authorize_url(server: &reference_server::RunningServer, redirect_uri: &str) -
     u.to_string()
 }
 
+/// Member 1 logs in with `password` from an authorize request for `redirect_uri`.
+async fn member_login(
+    s: &reference_server::RunningServer,
+    redirect_uri: &str,
+    password: &str,
+) -> Result<url::Url, smartcheck::flow::login_form::LoginError> {
+    let member = Credentials {
+        username: "sbx-patientAccessMember-1",
+        password,
+    };
+    let settings = FormLoginSettings::default();
+    login(
+        &browser(),
+        &authorize_url(s, redirect_uri),
+        redirect_uri,
+        &member,
+        &settings,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn logs_in_approves_and_stops_at_the_redirect_uri() {
     let s = reference_server::start(reference_server::Config::ephemeral())
         .await
         .unwrap();
-    let member = Credentials {
-        username: "sbx-patientAccessMember-1",
-        password: "hpTest11",
-    };
-    let url = login(
-        &browser(),
-        &authorize_url(&s, REDIRECT),
-        REDIRECT,
-        &member,
-        &FormLoginSettings::default(),
-    )
-    .await
-    .unwrap();
+    let url = member_login(&s, REDIRECT, "hpTest11").await.unwrap();
     assert!(url.as_str().starts_with(REDIRECT));
     let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     assert!(pairs.iter().any(|(k, v)| k == "code" && v.len() == 43));
@@ -55,35 +64,13 @@ async fn a_wrong_password_or_a_bad_redirect_is_an_error_without_secrets() {
     let s = reference_server::start(reference_server::Config::ephemeral())
         .await
         .unwrap();
-    let member = Credentials {
-        username: "sbx-patientAccessMember-1",
-        password: "not-the-Pa55word",
-    };
-    let err = login(
-        &browser(),
-        &authorize_url(&s, REDIRECT),
-        REDIRECT,
-        &member,
-        &FormLoginSettings::default(),
-    )
-    .await
-    .unwrap_err();
+    let err = member_login(&s, REDIRECT, "not-the-Pa55word")
+        .await
+        .unwrap_err();
     assert!(err.message.contains("login form was shown again"), "{err}");
     assert!(!err.to_string().contains("not-the-Pa55word"));
-    let member = Credentials {
-        username: "sbx-patientAccessMember-1",
-        password: "hpTest11",
-    };
     let bad = "https://client-app.com/redirect/";
-    let err = login(
-        &browser(),
-        &authorize_url(&s, bad),
-        bad,
-        &member,
-        &FormLoginSettings::default(),
-    )
-    .await
-    .unwrap_err();
+    let err = member_login(&s, bad, "hpTest11").await.unwrap_err();
     assert_eq!(err.step, 1);
     assert!(
         err.message.contains("400") && err.message.contains("invalid_request"),

@@ -9,6 +9,16 @@ use reference_server::Config;
 use serde_json::Value;
 use support::*;
 
+/// Exchanges `code` at the token endpoint as `creds`.
+async fn exchange(
+    s: &reference_server::RunningServer,
+    creds: (&str, &str),
+    code: &str,
+    redirect_uri: &str,
+) -> reqwest::Response {
+    token_request(s, Some(creds), &exchange_form(code, redirect_uri)).await
+}
+
 fn exchange_form<'a>(code: &'a str, redirect_uri: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("grant_type", "authorization_code"),
@@ -21,12 +31,7 @@ fn exchange_form<'a>(code: &'a str, redirect_uri: &'a str) -> Vec<(&'a str, &'a 
 async fn code_exchange_returns_every_documented_field_uncached() {
     let s = server().await;
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT).await;
-    let res = token_request(
-        &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &exchange_form(&code, REDIRECT),
-    )
-    .await;
+    let res = exchange(&s, (PA_CLIENT, PA_SECRET), &code, REDIRECT).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
     assert_eq!(res.headers()["pragma"], "no-cache");
@@ -45,15 +50,11 @@ async fn code_exchange_returns_every_documented_field_uncached() {
 async fn id_token_is_rs256_signed_by_a_jwks_key_with_the_oidc_claims() {
     let s = server().await;
     let code = code_for(&s, &[("nonce", "n-42")], PA_CLIENT, REDIRECT).await;
-    let v: Value = token_request(
-        &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &exchange_form(&code, REDIRECT),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let v: Value = exchange(&s, (PA_CLIENT, PA_SECRET), &code, REDIRECT)
+        .await
+        .json()
+        .await
+        .unwrap();
     let id_token = v["id_token"].as_str().unwrap();
     let header = decode_header(id_token).unwrap();
     assert_eq!(header.alg, Algorithm::RS256);
@@ -117,21 +118,12 @@ async fn id_token_is_rs256_signed_by_a_jwks_key_with_the_oidc_claims() {
 async fn a_reused_code_fails_and_revokes_what_it_issued() {
     let s = server().await;
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT).await;
-    let first: Value = token_request(
-        &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &exchange_form(&code, REDIRECT),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let again = token_request(
-        &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &exchange_form(&code, REDIRECT),
-    )
-    .await;
+    let first: Value = exchange(&s, (PA_CLIENT, PA_SECRET), &code, REDIRECT)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let again = exchange(&s, (PA_CLIENT, PA_SECRET), &code, REDIRECT).await;
     assert_eq!(error_of(again).await, (400, "invalid_grant".into()));
     let access = first["access_token"].as_str().unwrap();
     assert!(
@@ -154,27 +146,18 @@ async fn codes_are_bound_to_redirect_uri_and_client() {
     let s = server().await;
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT).await;
     // Another client presenting the code: invalid_grant, and the code is not spent.
-    let other = token_request(
-        &s,
-        Some((PA2_CLIENT, PA2_SECRET)),
-        &exchange_form(&code, REDIRECT),
-    )
-    .await;
+    let other = exchange(&s, (PA2_CLIENT, PA2_SECRET), &code, REDIRECT).await;
     assert_eq!(error_of(other).await, (400, "invalid_grant".into()));
-    let slash = token_request(
+    let slash = exchange(
         &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &exchange_form(&code, "https://client-app.com/redirect/"),
+        (PA_CLIENT, PA_SECRET),
+        &code,
+        "https://client-app.com/redirect/",
     )
     .await;
     assert_eq!(error_of(slash).await, (400, "invalid_grant".into()));
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT_SLASH).await;
-    let res = token_request(
-        &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &exchange_form(&code, REDIRECT),
-    )
-    .await;
+    let res = exchange(&s, (PA_CLIENT, PA_SECRET), &code, REDIRECT).await;
     assert_eq!(error_of(res).await, (400, "invalid_grant".into()));
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT).await;
     let missing = token_request(
@@ -201,12 +184,7 @@ async fn expired_codes_are_refused() {
     let s = server_with(config).await;
     let code = code_for(&s, &[], PA_CLIENT, REDIRECT).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let res = token_request(
-        &s,
-        Some((PA_CLIENT, PA_SECRET)),
-        &exchange_form(&code, REDIRECT),
-    )
-    .await;
+    let res = exchange(&s, (PA_CLIENT, PA_SECRET), &code, REDIRECT).await;
     assert_eq!(error_of(res).await, (400, "invalid_grant".into()));
     s.shutdown().await;
 }
