@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod flow;
+pub mod http;
 pub mod list;
 pub mod report;
 pub mod requirements;

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use crate::report::model::{Outcome, RunResult};
 use crate::report::{html, json, junit};
 use crate::requirements::Catalogue;
-use crate::scenario::engine::{self, Vars};
+use crate::scenario::engine;
 use crate::scenario::model;
+use crate::scenario::vars::Vars;
 
 /// Every required check passed (warnings allowed unless `--fail-on warn`).
 pub const EXIT_PASS: u8 = 0;
@@ -37,7 +38,7 @@ pub async fn run(out: &Path, fail_on_warn: bool) -> ExitCode {
         }
     };
     let vars = reference_vars(&server.state.urls);
-    let result = engine::run("reference", &scenarios, &catalogue, &vars).await;
+    let result = engine::run("reference", &scenarios, &catalogue, &vars, &mut |_| {}).await;
     server.shutdown().await;
     if let Err(e) = write_reports(out, &result, &catalogue) {
         eprintln!("smartcheck run: {e}");

@@ -3,8 +3,9 @@
 
 use smartcheck::report::model::Outcome;
 use smartcheck::requirements::Catalogue;
-use smartcheck::scenario::engine::{Vars, run};
+use smartcheck::scenario::engine::run;
 use smartcheck::scenario::model::{Scenario, builtin};
+use smartcheck::scenario::vars::Vars;
 
 fn vars(server: &reference_server::RunningServer) -> Vars {
     smartcheck::run::reference_vars(&server.state.urls)
@@ -20,6 +21,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
         &builtin().unwrap(),
         &Catalogue::builtin().unwrap(),
         &vars(&s),
+        &mut |_| {},
     )
     .await;
     let discovery: Vec<_> = result
@@ -42,15 +44,26 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("token-errors"), (7, 17));
     assert_eq!(count("refresh"), (2, 9));
     assert_eq!(count("everything"), (2, 16));
-    // The code and the member's password never reach the results.
+    // Secrets never reach the results: known ones by value, codes and tokens by name.
     let json = smartcheck::report::json::write_json(&result).unwrap();
-    for secret in [
-        "hpTest11",
-        "code=",
-        "pa-demo-secret-7f3c",
-        "pd-demo-secret-4e2d",
-    ] {
+    for secret in ["hpTest11", "pa-demo-secret-7f3c", "pd-demo-secret-4e2d"] {
         assert!(!json.contains(secret), "{secret} in results.json");
+    }
+    let names = [
+        "code=",
+        r#"\"access_token\":"#,
+        r#"\"refresh_token\":"#,
+        r#"\"id_token\":"#,
+    ];
+    for name in names {
+        for (at, _) in json.match_indices(name) {
+            let after = &json[at + name.len()..];
+            assert!(
+                after.starts_with("%5Bredacted%5D") || after.starts_with(r#"\"[redacted]"#),
+                "unredacted {name} in results.json: {}",
+                &after[..after.len().min(40)]
+            );
+        }
     }
     assert_eq!(result.outcome(), Outcome::Pass, "{result:#?}");
     s.shutdown().await;
@@ -89,6 +102,7 @@ async fn violations_fail_or_warn_by_severity() {
         &scenarios,
         &Catalogue::builtin().unwrap(),
         &vars(&s),
+        &mut |_| {},
     )
     .await;
     assert_eq!(result.cases[0].outcome, Outcome::Fail);
@@ -115,6 +129,7 @@ async fn an_unreachable_target_is_an_error_never_a_pass() {
         &builtin().unwrap(),
         &Catalogue::builtin().unwrap(),
         &v,
+        &mut |_| {},
     )
     .await;
     let pa = &result.cases[0];

@@ -6,6 +6,7 @@ use axum::Router;
 use axum::routing::get;
 use serde_json::{Value, json};
 use smartcheck::flow::everything::walk;
+use smartcheck::http::Session;
 
 async fn serve(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -57,10 +58,10 @@ async fn loops_foreign_links_duplicates_and_strangers_are_reported() {
         );
     let root = serve(app).await;
     base.set(root.clone()).unwrap();
-    let client = reqwest::Client::new();
+    let mut session = Session::new(Default::default()).unwrap();
 
     let summary = walk(
-        &client,
+        &mut session,
         &format!("{root}/loop").parse().unwrap(),
         "t",
         "p",
@@ -72,7 +73,7 @@ async fn loops_foreign_links_duplicates_and_strangers_are_reported() {
     assert_eq!(summary["pages"], 1);
 
     let summary = walk(
-        &client,
+        &mut session,
         &format!("{root}/foreign").parse().unwrap(),
         "t",
         "p",
@@ -89,7 +90,7 @@ async fn loops_foreign_links_duplicates_and_strangers_are_reported() {
 #[tokio::test]
 async fn an_unreachable_start_is_an_error() {
     let err = walk(
-        &reqwest::Client::new(),
+        &mut Session::new(Default::default()).unwrap(),
         &"http://127.0.0.1:9/x".parse().unwrap(),
         "t",
         "p",
@@ -97,5 +98,5 @@ async fn an_unreachable_start_is_an_error() {
     )
     .await
     .unwrap_err();
-    assert!(err.contains("GET failed"), "{err}");
+    assert!(err.contains("GET failed: cannot connect"), "{err}");
 }

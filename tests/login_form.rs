@@ -1,16 +1,12 @@
 //! The form login driver against the bundled reference server's real pages.
 
-use reqwest::redirect::Policy;
 use smartcheck::flow::login_form::{Credentials, FormLoginSettings, login};
+use smartcheck::http::Session;
 
 const REDIRECT: &str = "https://client-app.com/redirect";
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
+fn browser() -> Session {
+    Session::new(Default::default()).unwrap()
 }
 
 fn authorize_url(server: &reference_server::RunningServer, redirect_uri: &str) -> String {
@@ -37,7 +33,7 @@ async fn member_login(
     };
     let settings = FormLoginSettings::default();
     login(
-        &browser(),
+        &mut browser(),
         &authorize_url(s, redirect_uri),
         redirect_uri,
         &member,
@@ -86,7 +82,7 @@ async fn an_unreachable_server_is_an_error_not_a_hang() {
         password: "p",
     };
     let err = login(
-        &browser(),
+        &mut browser(),
         "http://127.0.0.1:9/oauth2/authorize",
         REDIRECT,
         &member,
@@ -94,5 +90,5 @@ async fn an_unreachable_server_is_an_error_not_a_hang() {
     )
     .await
     .unwrap_err();
-    assert!(err.message.starts_with("request failed"), "{err}");
+    assert!(err.message.starts_with("GET failed: cannot connect"), "{err}");
 }

@@ -121,6 +121,11 @@ pub fn evaluate(expect: &Expect, seen: &Observed) -> Result<(), String> {
                 seen.status
             )),
         },
+        Expect::JsonAtMost { pointer, value } => match at(pointer).and_then(Value::as_f64) {
+            Some(n) if n <= *value => Ok(()),
+            Some(n) => Err(format!("{pointer} is {n}, more than {value}")),
+            None => Err(json_missing(pointer)),
+        },
         Expect::JsonAbsoluteUrl { pointer } => match at(pointer).and_then(Value::as_str) {
             Some(s) if url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => {
                 Ok(())

@@ -3,16 +3,14 @@
 //! ordinary checks can judge it (`/pages`, `/duplicates`, `/foreign_next`, ...).
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
-/// Largest page body read.
-const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
+use crate::http::Session;
 
 /// Walks from `start`; `patient_id` is the compartment every resource must belong to.
 pub async fn walk(
-    client: &reqwest::Client,
+    session: &mut Session,
     start: &url::Url,
     bearer: &str,
     patient_id: &str,
@@ -35,29 +33,17 @@ pub async fn walk(
             looped = true;
             break;
         }
-        let res = client
-            .get(url.clone())
-            .bearer_auth(bearer)
-            .timeout(Duration::from_secs(10))
-            .send()
+        let request = session.client().get(url.clone()).bearer_auth(bearer);
+        let res = session
+            .fetch(request)
             .await
-            .map_err(|e| format!("page {}: GET failed: {}", pages + 1, e.without_url()))?;
+            .map_err(|e| format!("page {}: {e}", pages + 1))?;
         pages += 1;
-        if !res.status().is_success() {
+        if !(200..300).contains(&res.status) {
             bad_status += 1;
             break;
         }
-        let body = res
-            .bytes()
-            .await
-            .map_err(|e| format!("page {pages}: {}", e.without_url()))?;
-        if body.len() > MAX_PAGE_BYTES {
-            return Err(format!(
-                "page {pages} is larger than {MAX_PAGE_BYTES} bytes"
-            ));
-        }
-        let page: Value =
-            serde_json::from_slice(&body).map_err(|_| format!("page {pages} is not JSON"))?;
+        let page = res.json().ok_or(format!("page {pages} is not JSON"))?;
         if page["resourceType"] != "Bundle" || page["type"] != "searchset" {
             not_searchset += 1;
         }

@@ -4,9 +4,12 @@
 //! and stops at the client's redirect URI without fetching it (the code must not be sent
 //! anywhere else). Error messages never contain the password, cookies or the code.
 
+use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
+
+use crate::http::Session;
 
 /// Field names and limits of a login page.
 #[derive(Debug, Clone)]
@@ -52,10 +55,10 @@ pub struct Credentials<'a> {
     pub password: &'a str,
 }
 
-/// Runs the login and returns the final redirect URL (with `code` or `error`). `client` must
-/// keep cookies, must not follow redirects, and carries the per-request timeout.
+/// Runs the login and returns the final redirect URL (with `code` or `error`). The session
+/// keeps the cookies and records every page (redacted).
 pub async fn login(
-    client: &reqwest::Client,
+    session: &mut Session,
     authorize_url: &str,
     redirect_uri: &str,
     member: &Credentials<'_>,
@@ -64,17 +67,14 @@ pub async fn login(
     let fail = |step: usize, message: String| LoginError { step, message };
     let mut url =
         Url::parse(authorize_url).map_err(|e| fail(0, format!("bad authorize URL: {e}")))?;
-    let mut request = client.get(url.clone());
+    let mut request = session.client().get(url.clone());
     let mut submitted_password = false;
     for step in 1..=settings.max_steps {
-        let res = request
-            .send()
-            .await
-            .map_err(|e| fail(step, format!("request failed: {}", e.without_url())))?;
-        let status = res.status();
+        let res = session.fetch(request).await.map_err(|e| fail(step, e))?;
+        let status = StatusCode::from_u16(res.status).unwrap_or(StatusCode::BAD_GATEWAY);
         if status.is_redirection() {
             let location = res
-                .headers()
+                .headers
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .ok_or_else(|| fail(step, format!("{status} without a Location header")))?;
@@ -85,18 +85,15 @@ pub async fn login(
                 return Ok(next);
             }
             url = next;
-            request = client.get(url.clone());
+            request = session.client().get(url.clone());
             continue;
         }
         let is_html = res
-            .headers()
+            .headers
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("text/html"));
-        let body = res
-            .text()
-            .await
-            .map_err(|e| fail(step, format!("cannot read the page: {}", e.without_url())))?;
+        let body = String::from_utf8_lossy(&res.body);
         if !is_html {
             return Err(fail(step, format!("{status} with a non-HTML answer")));
         }
@@ -139,9 +136,9 @@ pub async fn login(
         request = if form.method_get {
             let mut target = action.clone();
             target.query_pairs_mut().extend_pairs(&fields);
-            client.get(target)
+            session.client().get(target)
         } else {
-            client.post(action.clone()).form(&fields)
+            session.client().post(action.clone()).form(&fields)
         };
         url = action;
     }

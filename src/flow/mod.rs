@@ -1,5 +1,6 @@
-//! SMART building blocks the scenarios are made of: the form login driver and the
-//! `$everything` walk.
+//! SMART building blocks the scenarios are made of: the form login driver, the
+//! `$everything` walk and the id_token inspection.
 
 pub mod everything;
+pub mod id_token;
 pub mod login_form;

@@ -108,6 +108,7 @@ mod tests {
                 outcome,
                 detail: Some("<script>alert(1)</script>".into()),
             }],
+            steps: vec![],
         };
         let run = RunResult {
             target: "reference".into(),

@@ -95,6 +95,7 @@ mod tests {
                 outcome,
                 detail: Some(detail.into()),
             }],
+            steps: vec![],
         }
     }
 

@@ -1,7 +1,8 @@
-//! The results model every reporter reads, and one module per format. (The HTML and console
-//! writers come with the engine, issue 3.)
+//! The results model every reporter reads, one module per format, and the redaction every
+//! transcript goes through.
 
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod model;
+pub mod redact;

@@ -110,6 +110,44 @@ pub struct CaseResult {
     pub reason: Option<String>,
     pub duration_ms: u64,
     pub checks: Vec<CheckResult>,
+    /// What each step sent and received, redacted.
+    pub steps: Vec<StepResult>,
+}
+
+/// One step of a case: its requests in order (a login or a walk makes several).
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    /// The step as written in the scenario (`GET {patient_access}/metadata`).
+    pub name: String,
+    pub duration_ms: u64,
+    pub exchanges: Vec<Exchange>,
+    /// Requests made but not kept (a long walk keeps its first pages).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub exchanges_omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// One HTTP request and its response, redacted (see `report::redact`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    /// `None` when no response came (see `error`).
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    /// The body, cut to a few kilobytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Time to the whole body, in milliseconds (fractional).
+    pub duration_ms: f64,
 }
 
 impl CaseResult {
@@ -162,6 +200,7 @@ mod tests {
             reason: None,
             duration_ms: 0,
             checks: vec![],
+            steps: vec![],
         };
         case.settle();
         assert_eq!(case.outcome, Outcome::Error);

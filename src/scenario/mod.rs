@@ -1,5 +1,6 @@
-//! Scenario files (`scenarios/*.toml`): the model and the loader, and the engine that runs
-//! their cases against a target.
+//! Scenario files and the engine that runs them.
 
 pub mod engine;
 pub mod model;
+mod steps;
+pub mod vars;

@@ -1,6 +1,6 @@
 //! The scenario file model. A scenario is a family's cases; a case is steps; a step makes one
-//! request and carries checks, each naming its requirement. (This first version has raw HTTP
-//! steps; the SMART steps — authorize, token, refresh, `$everything` walk — come next.)
+//! request (or a flow: a login, a `$everything` walk, an id_token inspection) and carries
+//! checks, each naming its requirement.
 //!
 //! ```toml
 //! family = "discovery"
@@ -42,6 +42,10 @@ pub struct Case {
     /// `{var}` in the steps, so a list replaces copied cases.
     #[serde(default)]
     pub variants: Vec<BTreeMap<String, String>>,
+    /// Variables the case needs from the target (e.g. `expired_access_token`, which only the
+    /// bundled server can provide); when one is missing the case is skipped with the reason.
+    #[serde(default)]
+    pub requires: Vec<String>,
     #[serde(rename = "step")]
     pub steps: Vec<Step>,
 }
@@ -51,12 +55,15 @@ pub struct Case {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
-    /// GET this URL (exactly one of `get` and `post`).
+    /// GET this URL (exactly one of `get`, `post` and `delete`).
     #[serde(default)]
     pub get: Option<String>,
     /// POST `form` to this URL.
     #[serde(default)]
     pub post: Option<String>,
+    /// DELETE this URL (e.g. the member revoking a grant).
+    #[serde(default)]
+    pub delete: Option<String>,
     /// Form fields of a POST (`application/x-www-form-urlencoded`).
     #[serde(default)]
     pub form: BTreeMap<String, String>,
@@ -81,6 +88,10 @@ pub struct Step {
     /// by `max_pages`); checks then see a JSON summary (see scenarios/README.md).
     #[serde(default)]
     pub walk: bool,
+    /// Inspect this id_token (e.g. `"{id_token}"`) against the JWKS the step GETs; checks
+    /// then see a JSON summary (see scenarios/README.md).
+    #[serde(default)]
+    pub id_token: Option<String>,
     /// Page bound of a walk.
     #[serde(default = "default_max_pages")]
     pub max_pages: usize,
@@ -127,6 +138,8 @@ pub enum Expect {
     LocationParam { name: String, value: String },
     /// The `Location` URL has query parameter `name` (any value).
     LocationHasParam { name: String },
+    /// The number at a pointer is at most `value`.
+    JsonAtMost { pointer: String, value: f64 },
 }
 
 fn default_max_pages() -> usize {
@@ -136,10 +149,11 @@ fn default_max_pages() -> usize {
 impl Step {
     /// The method and URL template.
     pub fn target(&self) -> Result<(&'static str, &str), String> {
-        match (&self.get, &self.post) {
-            (Some(u), None) => Ok(("GET", u)),
-            (None, Some(u)) => Ok(("POST", u)),
-            _ => Err("a step needs exactly one of `get` and `post`".into()),
+        match (&self.get, &self.post, &self.delete) {
+            (Some(u), None, None) => Ok(("GET", u)),
+            (None, Some(u), None) => Ok(("POST", u)),
+            (None, None, Some(u)) => Ok(("DELETE", u)),
+            _ => Err("a step needs exactly one of `get`, `post` and `delete`".into()),
         }
     }
 }

@@ -1,0 +1,185 @@
+//! One HTTP session against a target: a cookie jar, no redirect following, a timeout on every
+//! request, bounded bodies, and a redacted transcript of every exchange for the report.
+//! Every flow (raw steps, the login driver, the `$everything` walk) sends through here, so
+//! each request is bounded and recorded the same way.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+
+use crate::report::model::Exchange;
+use crate::report::redact::Redactor;
+
+/// Timeout of every request.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest body read from a target.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Characters of a body kept in a transcript.
+const BODY_EXCERPT: usize = 2_000;
+/// Exchanges kept per step (a long walk keeps its first pages and counts the rest).
+const MAX_EXCHANGES: usize = 12;
+
+/// A response, read whole (up to [`MAX_BODY`]).
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Fetched {
+    /// The body as JSON, when it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// A client plus what it has recorded.
+#[derive(Debug)]
+pub struct Session {
+    client: reqwest::Client,
+    /// The secrets this session knows; add captured values as they arrive.
+    pub redactor: Redactor,
+    transcript: Vec<Exchange>,
+    omitted: usize,
+}
+
+impl Session {
+    /// A session with a fresh cookie jar.
+    pub fn new(redactor: Redactor) -> Result<Session, String> {
+        let client = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(REQUEST_TIMEOUT)
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+        Ok(Session {
+            client,
+            redactor,
+            transcript: Vec::new(),
+            omitted: 0,
+        })
+    }
+
+    /// The client, to build requests with.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends `request`, reads the body (at most [`MAX_BODY`]) and records the exchange.
+    pub async fn fetch(&mut self, request: reqwest::RequestBuilder) -> Result<Fetched, String> {
+        let request = request
+            .build()
+            .map_err(|e| format!("cannot build the request: {}", e.without_url()))?;
+        let started = Instant::now();
+        let mut exchange = self.describe(&request);
+        let outcome = self.execute(request).await;
+        exchange.duration_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
+        match &outcome {
+            Ok(f) => {
+                exchange.status = Some(f.status);
+                exchange.response_headers = self.headers(&f.headers);
+                let content_type = f.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+                if !f.body.is_empty() {
+                    let body = self.redactor.body(content_type, &f.body, BODY_EXCERPT);
+                    exchange.response_body = Some(body);
+                }
+            }
+            Err(e) => exchange.error = Some(self.redactor.text(e)),
+        }
+        if self.transcript.len() < MAX_EXCHANGES {
+            self.transcript.push(exchange);
+        } else {
+            self.omitted += 1;
+        }
+        outcome
+    }
+
+    /// The exchanges recorded since the last call, and how many were not kept.
+    pub fn take_transcript(&mut self) -> (Vec<Exchange>, usize) {
+        (
+            std::mem::take(&mut self.transcript),
+            std::mem::take(&mut self.omitted),
+        )
+    }
+
+    async fn execute(&self, request: reqwest::Request) -> Result<Fetched, String> {
+        let method = request.method().clone();
+        let mut res = self
+            .client
+            .execute(request)
+            .await
+            .map_err(|e| format!("{method} failed: {}", describe_error(&e)))?;
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let mut body = Vec::new();
+        while let Some(chunk) = res
+            .chunk()
+            .await
+            .map_err(|e| format!("reading the body failed: {}", describe_error(&e)))?
+        {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(format!("body larger than {MAX_BODY} bytes"));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn describe(&self, request: &reqwest::Request) -> Exchange {
+        let content_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let request_body = request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .map(|b| self.redactor.body(content_type, b, BODY_EXCERPT));
+        Exchange {
+            method: request.method().to_string(),
+            url: self.redactor.url(request.url().as_str()),
+            request_headers: self.headers(request.headers()),
+            request_body,
+            status: None,
+            response_headers: Vec::new(),
+            response_body: None,
+            error: None,
+            duration_ms: 0.0,
+        }
+    }
+
+    fn headers(&self, headers: &HeaderMap) -> Vec<(String, String)> {
+        headers
+            .iter()
+            .map(|(k, v)| {
+                let value = String::from_utf8_lossy(v.as_bytes());
+                (k.to_string(), self.redactor.header(k.as_str(), &value))
+            })
+            .collect()
+    }
+}
+
+/// A reqwest error in words, without its URL (which may carry a code) and with its cause
+/// (timeouts and refused connections say so).
+fn describe_error(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else {
+        "error"
+    };
+    let mut text = kind.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
