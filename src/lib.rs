@@ -21,3 +21,4 @@ pub mod requirements;
 pub mod run;
 pub mod scenario;
 pub mod serve;
+pub mod target;

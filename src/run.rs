@@ -9,7 +9,6 @@ use crate::report::{html, json, junit};
 use crate::requirements::Catalogue;
 use crate::scenario::engine;
 use crate::scenario::model;
-use crate::scenario::vars::Vars;
 
 /// Every required check passed (warnings allowed unless `--fail-on warn`).
 pub const EXIT_PASS: u8 = 0;
@@ -37,7 +36,7 @@ pub async fn run(out: &Path, fail_on_warn: bool) -> ExitCode {
             return ExitCode::from(EXIT_HARNESS_ERROR);
         }
     };
-    let vars = reference_vars(&server.state.urls);
+    let vars = crate::target::reference::vars(&server.state);
     let result = engine::run("reference", &scenarios, &catalogue, &vars, &mut |_| {}).await;
     server.shutdown().await;
     if let Err(e) = write_reports(out, &result, &catalogue) {
@@ -46,40 +45,6 @@ pub async fn run(out: &Path, fail_on_warn: bool) -> ExitCode {
     }
     print_summary(&result, out);
     ExitCode::from(exit_code(result.outcome(), fail_on_warn))
-}
-
-/// The bundled target's variables: its URLs, demo client and sandbox member (fixtures/;
-/// the demo credentials are public, printed on the server's home page).
-pub fn reference_vars(urls: &reference_server::urls::Urls) -> Vars {
-    Vars(vec![
-        ("patient_access".into(), urls.patient_access.clone()),
-        ("provider_directory".into(), urls.provider_directory.clone()),
-        ("root".into(), urls.root.clone()),
-        ("authorize".into(), urls.authorize.clone()),
-        ("client_id".into(), "patient-access-app".into()),
-        (
-            "redirect_uri".into(),
-            "https://client-app.com/redirect".into(),
-        ),
-        (
-            "redirect_uri_slash".into(),
-            "https://client-app.com/callback/".into(),
-        ),
-        ("username".into(), "sbx-patientAccessMember-1".into()),
-        ("password".into(), "hpTest11".into()),
-        ("token".into(), urls.token.clone()),
-        ("client_secret".into(), "pa-demo-secret-7f3c".into()),
-        ("pd_client_id".into(), "provider-directory-app".into()),
-        ("pd_client_secret".into(), "pd-demo-secret-4e2d".into()),
-        (
-            "patient_id".into(),
-            "ffaa7043-d695-4cf0-a541-945bca539041".into(),
-        ),
-        (
-            "other_patient_id".into(),
-            "b5631ecf-b58c-48f5-87f0-b9988f41969b".into(),
-        ),
-    ])
 }
 
 /// The exit code of a run's outcome.

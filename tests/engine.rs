@@ -8,7 +8,7 @@ use smartcheck::scenario::model::{Scenario, builtin};
 use smartcheck::scenario::vars::Vars;
 
 fn vars(server: &reference_server::RunningServer) -> Vars {
-    smartcheck::run::reference_vars(&server.state.urls)
+    smartcheck::target::reference::vars(&server.state)
 }
 
 #[tokio::test]

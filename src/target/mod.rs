@@ -1,0 +1,3 @@
+//! Targets: the bundled reference server, the default.
+
+pub mod reference;
