@@ -24,13 +24,6 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
         &mut |_| {},
     )
     .await;
-    let discovery: Vec<_> = result
-        .cases
-        .iter()
-        .filter(|c| c.family == "discovery")
-        .collect();
-    assert_eq!(discovery.len(), 4);
-    assert_eq!(discovery.iter().map(|c| c.checks.len()).sum::<usize>(), 50);
     let count = |family: &str| {
         let cases: Vec<_> = result.cases.iter().filter(|c| c.family == family).collect();
         (
@@ -38,12 +31,32 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
             cases.iter().map(|c| c.checks.len()).sum::<usize>(),
         )
     };
-    assert_eq!(count("redirect-uri"), (16, 34));
-    assert_eq!(count("scopes"), (11, 22));
-    assert_eq!(count("plan-claims"), (5, 22));
-    assert_eq!(count("token-errors"), (7, 17));
-    assert_eq!(count("refresh"), (2, 9));
-    assert_eq!(count("everything"), (2, 16));
+    // (cases, checks) per family: a check that silently disappears fails here.
+    assert_eq!(count("discovery"), (4, 50));
+    assert_eq!(count("redirect-uri"), (19, 40));
+    assert_eq!(count("scopes"), (12, 24));
+    assert_eq!(count("plan-claims"), (7, 28));
+    assert_eq!(count("token-errors"), (9, 22));
+    assert_eq!(count("id-token"), (2, 17));
+    assert_eq!(count("refresh"), (3, 12));
+    assert_eq!(count("revocation"), (6, 20));
+    assert_eq!(count("compartment"), (10, 24));
+    assert_eq!(count("everything"), (4, 20));
+    assert_eq!(count("input"), (9, 18));
+    assert_eq!(result.cases.len(), 85);
+    // Every requirement in the catalogue is checked at least once.
+    let catalogue = Catalogue::builtin().unwrap();
+    for r in &catalogue.requirements {
+        assert!(
+            result
+                .cases
+                .iter()
+                .flat_map(|c| &c.checks)
+                .any(|k| k.requirement == r.id),
+            "{} has no check",
+            r.id
+        );
+    }
     // Secrets never reach the results: known ones by value, codes and tokens by name.
     let json = smartcheck::report::json::write_json(&result).unwrap();
     for secret in ["hpTest11", "pa-demo-secret-7f3c", "pd-demo-secret-4e2d"] {
@@ -137,4 +150,43 @@ async fn an_unreachable_target_is_an_error_never_a_pass() {
     assert!(pa.reason.as_deref().unwrap().starts_with("GET failed"));
     assert!(pa.checks.iter().all(|c| c.outcome == Outcome::Error));
     assert_eq!(result.outcome(), Outcome::Error);
+}
+
+#[tokio::test]
+async fn cases_needing_what_the_target_lacks_are_skipped_not_passed() {
+    let s = reference_server::start(reference_server::Config::ephemeral())
+        .await
+        .unwrap();
+    let only_bundled = [
+        "expired_access_token",
+        "expired_code",
+        "record_size",
+        "other_coverage_id",
+    ];
+    let mut v = vars(&s);
+    v.0.retain(|(name, _)| !only_bundled.contains(&name.as_str()));
+    let scenarios = builtin().unwrap();
+    let result = run(
+        "reference",
+        &scenarios,
+        &Catalogue::builtin().unwrap(),
+        &v,
+        &mut |_| {},
+    )
+    .await;
+    let skipped: Vec<_> = result
+        .cases
+        .iter()
+        .filter(|c| c.outcome == Outcome::Skip)
+        .collect();
+    assert_eq!(skipped.len(), 4, "{skipped:#?}");
+    for c in &skipped {
+        assert!(c.reason.as_deref().unwrap().contains("does not provide"));
+        assert!(c.checks.iter().all(|k| k.outcome == Outcome::Skip));
+        assert!(c.steps.is_empty(), "a skipped case sends nothing");
+    }
+    let tally = result.tally();
+    assert_eq!((tally.skip, tally.pass), (4, result.cases.len() - 4));
+    assert_eq!(result.outcome(), Outcome::Skip);
+    s.shutdown().await;
 }

@@ -64,9 +64,11 @@ async fn a_wrong_password_or_a_bad_redirect_is_an_error_without_secrets() {
         .await
         .unwrap_err();
     assert!(err.message.contains("login form was shown again"), "{err}");
+    assert!(err.credentials_refused);
     assert!(!err.to_string().contains("not-the-Pa55word"));
     let bad = "https://client-app.com/redirect/";
     let err = member_login(&s, bad, "hpTest11").await.unwrap_err();
+    assert!(!err.credentials_refused);
     assert_eq!(err.step, 1);
     assert!(
         err.message.contains("400") && err.message.contains("invalid_request"),
@@ -90,5 +92,8 @@ async fn an_unreachable_server_is_an_error_not_a_hang() {
     )
     .await
     .unwrap_err();
-    assert!(err.message.starts_with("GET failed: cannot connect"), "{err}");
+    assert!(
+        err.message.starts_with("GET failed: cannot connect"),
+        "{err}"
+    );
 }

@@ -38,6 +38,10 @@ pub fn evaluate(expect: &Expect, seen: &Observed) -> Result<(), String> {
         Expect::Status { value } => (seen.status == *value)
             .then_some(())
             .ok_or_else(|| format!("status {} instead of {value}", seen.status)),
+        Expect::StatusIn { values } => values
+            .contains(&seen.status)
+            .then_some(())
+            .ok_or_else(|| format!("status {} instead of one of {values:?}", seen.status)),
         Expect::HeaderStartsWith { name, prefix } => {
             let v = seen
                 .headers
@@ -126,6 +130,30 @@ pub fn evaluate(expect: &Expect, seen: &Observed) -> Result<(), String> {
             Some(n) => Err(format!("{pointer} is {n}, more than {value}")),
             None => Err(json_missing(pointer)),
         },
+        Expect::JsonWordsWithin { pointer, allowed } => match at(pointer).and_then(Value::as_str) {
+            Some(words) => {
+                let extra: Vec<&str> = words
+                    .split_whitespace()
+                    .filter(|w| !allowed.iter().any(|a| a == w))
+                    .collect();
+                if extra.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("{pointer} also has {}", extra.join(" ")))
+                }
+            }
+            None => Err(json_missing(pointer)),
+        },
+        Expect::JsonNumber { pointer, value } => {
+            let want: f64 = value
+                .parse()
+                .map_err(|_| format!("{value} is not a number"))?;
+            match at(pointer).and_then(Value::as_f64) {
+                Some(n) if n == want => Ok(()),
+                Some(n) => Err(format!("{pointer} is {n} instead of {want}")),
+                None => Err(json_missing(pointer)),
+            }
+        }
         Expect::JsonAbsoluteUrl { pointer } => match at(pointer).and_then(Value::as_str) {
             Some(s) if url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => {
                 Ok(())
@@ -160,7 +188,7 @@ mod tests {
 
     #[test]
     fn each_expectation_can_fail() {
-        let s = seen(json!({"m": ["S256"], "u": "/relative", "a": "https://x/y"}));
+        let s = seen(json!({"m": ["S256"], "u": "/relative", "a": "https://x/y", "n": 7}));
         let pass = [
             Expect::Status { value: 200 },
             Expect::JsonContains {
@@ -180,6 +208,14 @@ mod tests {
             Expect::JsonEquals {
                 pointer: "/u".into(),
                 value: json!("/relative"),
+            },
+            Expect::JsonAtMost {
+                pointer: "/n".into(),
+                value: 7.0,
+            },
+            Expect::JsonNumber {
+                pointer: "/n".into(),
+                value: "7".into(),
             },
         ];
         for e in &pass {
@@ -204,6 +240,18 @@ mod tests {
             Expect::HeaderStartsWith {
                 name: "content-type".into(),
                 prefix: "application/json".into(),
+            },
+            Expect::JsonAtMost {
+                pointer: "/n".into(),
+                value: 6.0,
+            },
+            Expect::JsonNumber {
+                pointer: "/n".into(),
+                value: "8".into(),
+            },
+            Expect::JsonNumber {
+                pointer: "/n".into(),
+                value: "{record_size}".into(),
             },
         ];
         for e in &fail {

@@ -41,6 +41,9 @@ pub struct LoginError {
     /// 1-based step (request) at which it stopped.
     pub step: usize,
     pub message: String,
+    /// The server refused the credentials: it showed the login form again (a rule, not a
+    /// driver failure; the scenarios check it).
+    pub credentials_refused: bool,
 }
 
 impl std::fmt::Display for LoginError {
@@ -64,7 +67,11 @@ pub async fn login(
     member: &Credentials<'_>,
     settings: &FormLoginSettings,
 ) -> Result<Url, LoginError> {
-    let fail = |step: usize, message: String| LoginError { step, message };
+    let fail = |step: usize, message: String| LoginError {
+        step,
+        message,
+        credentials_refused: false,
+    };
     let mut url =
         Url::parse(authorize_url).map_err(|e| fail(0, format!("bad authorize URL: {e}")))?;
     let mut request = session.client().get(url.clone());
@@ -109,10 +116,13 @@ pub async fn login(
             .iter()
             .any(|(n, _)| n == &settings.password_field);
         if has_password && submitted_password {
-            return Err(fail(
-                step,
-                format!("the login form was shown again: {}", page_text(&page)),
-            ));
+            return Err(LoginError {
+                credentials_refused: true,
+                ..fail(
+                    step,
+                    format!("the login form was shown again: {}", page_text(&page)),
+                )
+            });
         }
         let mut fields = form.inputs.clone();
         if has_password {

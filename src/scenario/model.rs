@@ -55,6 +55,10 @@ pub struct Case {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    /// Replaced by the steps of this named flow (`scenarios/flows.toml`), e.g.
+    /// `member-token`: a step with `flow` has no other field.
+    #[serde(default)]
+    pub flow: Option<String>,
     /// GET this URL (exactly one of `get`, `post` and `delete`).
     #[serde(default)]
     pub get: Option<String>,
@@ -67,6 +71,12 @@ pub struct Step {
     /// Form fields of a POST (`application/x-www-form-urlencoded`).
     #[serde(default)]
     pub form: BTreeMap<String, String>,
+    /// A raw POST body instead of `form` (bad-input cases), sent as `content_type`
+    /// (default `text/plain`).
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
     /// HTTP Basic credentials `[user, password]` (e.g. `["{client_id}", "{client_secret}"]`).
     #[serde(default)]
     pub basic: Option<(String, String)>,
@@ -114,6 +124,8 @@ pub struct Check {
 pub enum Expect {
     /// The status code.
     Status { value: u16 },
+    /// The status code is one of `values`.
+    StatusIn { values: Vec<u16> },
     /// A header whose value starts with `prefix`.
     HeaderStartsWith { name: String, prefix: String },
     /// A JSON value at a JSON pointer equals `value`.
@@ -140,6 +152,15 @@ pub enum Expect {
     LocationHasParam { name: String },
     /// The number at a pointer is at most `value`.
     JsonAtMost { pointer: String, value: f64 },
+    /// The string at a pointer is space-separated words, each one of `allowed` (a granted
+    /// scope never carries a forbidden one).
+    JsonWordsWithin {
+        pointer: String,
+        allowed: Vec<String>,
+    },
+    /// The number at a pointer equals `value`: a number, or a `{var}` holding one (such as
+    /// `{record_size}`).
+    JsonNumber { pointer: String, value: String },
 }
 
 fn default_max_pages() -> usize {
@@ -158,18 +179,85 @@ impl Step {
     }
 }
 
+/// Named step sequences shared by scenarios (`scenarios/flows.toml`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flows {
+    #[serde(default, rename = "flow")]
+    pub flows: Vec<Flow>,
+}
+
+/// A named step sequence, e.g. the member login and code exchange.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+impl Flows {
+    /// Parses a flows file; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Flows, String> {
+        let f: Flows = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+        for flow in &f.flows {
+            for step in &flow.steps {
+                if step.flow.is_some() {
+                    return Err(format!("{origin}: flow `{}` uses a flow", flow.name));
+                }
+                step.target()
+                    .map_err(|e| format!("{origin}: flow `{}`: {e}", flow.name))?;
+            }
+        }
+        Ok(f)
+    }
+
+    /// The flows shipped with smartcheck.
+    pub fn builtin() -> Result<Flows, String> {
+        Flows::parse(
+            include_str!("../../scenarios/flows.toml"),
+            "scenarios/flows.toml",
+        )
+    }
+}
+
 impl Scenario {
-    /// Parses a scenario file; `origin` names it in errors.
+    /// Parses a scenario file that uses no flow; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, String> {
-        let s: Scenario = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+        Scenario::parse_with(text, origin, &Flows::default())
+    }
+
+    /// Parses a scenario file, replacing `flow` steps by the flows' steps.
+    pub fn parse_with(text: &str, origin: &str, flows: &Flows) -> Result<Scenario, String> {
+        let mut s: Scenario = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
         if s.cases.is_empty() {
             return Err(format!("{origin}: a scenario needs at least one case"));
         }
-        for case in &s.cases {
-            for step in &case.steps {
+        for case in &mut s.cases {
+            let mut steps = Vec::new();
+            for step in std::mem::take(&mut case.steps) {
+                match &step.flow {
+                    Some(name) => {
+                        let flow =
+                            flows
+                                .flows
+                                .iter()
+                                .find(|f| &f.name == name)
+                                .ok_or_else(|| {
+                                    format!("{origin}: case `{}`: unknown flow `{name}`", case.name)
+                                })?;
+                        steps.extend(flow.steps.iter().cloned());
+                    }
+                    None => steps.push(step),
+                }
+            }
+            for step in &steps {
                 step.target()
                     .map_err(|e| format!("{origin}: case `{}`: {e}", case.name))?;
             }
+            case.steps = steps;
         }
         Ok(s)
     }
@@ -177,40 +265,60 @@ impl Scenario {
 
 /// The scenarios shipped with smartcheck.
 pub fn builtin() -> Result<Vec<Scenario>, String> {
-    [
-        (
-            "scenarios/discovery.toml",
-            include_str!("../../scenarios/discovery.toml"),
-        ),
-        (
-            "scenarios/redirect_uri.toml",
-            include_str!("../../scenarios/redirect_uri.toml"),
-        ),
-        (
-            "scenarios/scopes.toml",
-            include_str!("../../scenarios/scopes.toml"),
-        ),
-        (
-            "scenarios/plan_claims.toml",
-            include_str!("../../scenarios/plan_claims.toml"),
-        ),
-        (
-            "scenarios/token_errors.toml",
-            include_str!("../../scenarios/token_errors.toml"),
-        ),
-        (
-            "scenarios/refresh.toml",
-            include_str!("../../scenarios/refresh.toml"),
-        ),
-        (
-            "scenarios/everything.toml",
-            include_str!("../../scenarios/everything.toml"),
-        ),
-    ]
-    .iter()
-    .map(|(origin, text)| Scenario::parse(text, origin))
-    .collect()
+    let flows = Flows::builtin()?;
+    BUILTIN
+        .iter()
+        .map(|(origin, text)| Scenario::parse_with(text, origin, &flows))
+        .collect()
 }
+
+/// The built-in scenario files, in report order.
+const BUILTIN: [(&str, &str); 11] = [
+    (
+        "scenarios/discovery.toml",
+        include_str!("../../scenarios/discovery.toml"),
+    ),
+    (
+        "scenarios/redirect_uri.toml",
+        include_str!("../../scenarios/redirect_uri.toml"),
+    ),
+    (
+        "scenarios/scopes.toml",
+        include_str!("../../scenarios/scopes.toml"),
+    ),
+    (
+        "scenarios/plan_claims.toml",
+        include_str!("../../scenarios/plan_claims.toml"),
+    ),
+    (
+        "scenarios/token_errors.toml",
+        include_str!("../../scenarios/token_errors.toml"),
+    ),
+    (
+        "scenarios/id_token.toml",
+        include_str!("../../scenarios/id_token.toml"),
+    ),
+    (
+        "scenarios/refresh.toml",
+        include_str!("../../scenarios/refresh.toml"),
+    ),
+    (
+        "scenarios/revocation.toml",
+        include_str!("../../scenarios/revocation.toml"),
+    ),
+    (
+        "scenarios/compartment.toml",
+        include_str!("../../scenarios/compartment.toml"),
+    ),
+    (
+        "scenarios/everything.toml",
+        include_str!("../../scenarios/everything.toml"),
+    ),
+    (
+        "scenarios/input.toml",
+        include_str!("../../scenarios/input.toml"),
+    ),
+];
 
 #[cfg(test)]
 mod tests {

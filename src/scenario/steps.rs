@@ -85,7 +85,9 @@ fn summary_observed(summary: serde_json::Value) -> Observed {
 }
 
 /// Runs the form login driver from `url` to the client's redirect; checks see a 302 whose
-/// `Location` is that redirect (it is never fetched).
+/// `Location` is that redirect (it is never fetched). When the server refuses the
+/// credentials (shows the form again) checks see a 200 with
+/// `{"credentials_refused": true, "page": "..."}` and no `Location`.
 async fn login(session: &mut Session, url: &url::Url, vars: &Vars) -> Result<Observed, String> {
     use crate::flow::login_form::{Credentials, FormLoginSettings, login};
     let redirect_uri = url
@@ -99,9 +101,16 @@ async fn login(session: &mut Session, url: &url::Url, vars: &Vars) -> Result<Obs
         password: &password,
     };
     let settings = FormLoginSettings::default();
-    let end = login(session, url.as_str(), &redirect_uri, &member, &settings)
-        .await
-        .map_err(|e| e.to_string())?;
+    let end = match login(session, url.as_str(), &redirect_uri, &member, &settings).await {
+        Ok(end) => end,
+        Err(e) if e.credentials_refused => {
+            return Ok(summary_observed(serde_json::json!({
+                "credentials_refused": true,
+                "page": e.message,
+            })));
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     let mut headers = reqwest::header::HeaderMap::new();
     let location = reqwest::header::HeaderValue::from_str(end.as_str())
         .map_err(|_| "unusable redirect URL")?;
@@ -123,6 +132,14 @@ async fn send(
 ) -> Result<Fetched, String> {
     let client = session.client();
     let mut req = match method {
+        "POST" if step.body.is_some() => {
+            let body = vars.expand(step.body.as_deref().unwrap_or_default());
+            let content_type = vars.expand(step.content_type.as_deref().unwrap_or("text/plain"));
+            client
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body)
+        }
         "POST" => {
             let form: Vec<(String, String)> = step
                 .form

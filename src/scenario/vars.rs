@@ -55,10 +55,14 @@ impl Vars {
     }
 }
 
-/// Whether a variable named so holds a secret (`client_secret`, `password`,
+/// Whether a variable named so holds a secret (`client_secret`, `password`, `code`,
 /// `expired_access_token`...). `token` alone is the token endpoint's URL.
 pub fn is_secret_name(name: &str) -> bool {
-    name.ends_with("secret") || name.ends_with("password") || name.ends_with("_token")
+    name.ends_with("secret")
+        || name.ends_with("password")
+        || name.ends_with("_token")
+        || name == "code"
+        || name.ends_with("_code")
 }
 
 /// An expectation with `{var}` expanded in its text values.
@@ -87,6 +91,13 @@ pub fn expand_expect(e: &Expect, vars: &Vars) -> Expect {
             pointer,
             value: text(value),
         },
+        Expect::LocationHasParam { name } => Expect::LocationHasParam {
+            name: vars.expand(&name),
+        },
+        Expect::JsonNumber { pointer, value } => Expect::JsonNumber {
+            pointer,
+            value: vars.expand(&value),
+        },
         Expect::HeaderStartsWith { name, prefix } => Expect::HeaderStartsWith {
             name,
             prefix: vars.expand(&prefix),
@@ -95,8 +106,9 @@ pub fn expand_expect(e: &Expect, vars: &Vars) -> Expect {
     }
 }
 
-/// Stores the step's captures in `vars` and tells the redactor (captured values are
-/// secrets); a missing value is an error (later steps need it).
+/// Stores the step's captures in `vars` and tells the redactor about secret ones (by name:
+/// codes, tokens); a missing value is an error (later steps need it) unless the source ends
+/// in `?`.
 pub fn capture(
     step: &Step,
     seen: &Observed,
@@ -104,6 +116,11 @@ pub fn capture(
     redactor: &mut Redactor,
 ) -> Result<(), String> {
     for (name, source) in &step.capture {
+        // A trailing `?` makes the capture optional: nothing there leaves the variable unset.
+        let (source, optional) = match source.strip_suffix('?') {
+            Some(s) => (s, true),
+            None => (source.as_str(), false),
+        };
         let value = if let Some(pointer) = source.strip_prefix("json:") {
             seen.json
                 .as_ref()
@@ -128,13 +145,18 @@ pub fn capture(
                 "capture `{name}`: source must start with json: or location:"
             ));
         };
+        if value.is_none() && optional {
+            continue;
+        }
         let value = value.ok_or_else(|| {
             format!(
                 "capture `{name}`: nothing at {source} (status {})",
                 seen.status
             )
         })?;
-        redactor.add(&value);
+        if is_secret_name(name) {
+            redactor.add(&value);
+        }
         vars.set(name, value);
     }
     Ok(())
@@ -157,6 +179,8 @@ mod tests {
     fn secret_names() {
         assert!(is_secret_name("client_secret") && is_secret_name("pd_client_secret"));
         assert!(is_secret_name("password") && is_secret_name("expired_access_token"));
+        assert!(is_secret_name("code") && is_secret_name("expired_code"));
         assert!(!is_secret_name("token") && !is_secret_name("client_id"));
+        assert!(!is_secret_name("fhir_user") && !is_secret_name("encounter"));
     }
 }

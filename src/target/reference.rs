@@ -1,41 +1,102 @@
 //! The bundled reference server as a target: its URLs, demo clients and sandbox members
 //! (fixtures/), plus what only the bundled server can provide because the harness holds its
-//! state: an expired access token, an expired code, the size of a patient's record.
+//! state: an expired access token, an expired code, the size of a patient's record and an id
+//! from another patient's record. Cases that need those declare `requires` and are skipped
+//! against any other target.
+
+use reference_server::tokens::{AccessToken, AuthorizationCode, now, random_token};
 
 use crate::scenario::vars::Vars;
 
-/// The bundled target's variables: its URLs, demo client and sandbox member (fixtures/;
-/// the demo credentials are public, printed on the server's home page).
+const CLIENT_ID: &str = "patient-access-app";
+const REDIRECT_URI: &str = "https://client-app.com/redirect";
+const PATIENT_ID: &str = "ffaa7043-d695-4cf0-a541-945bca539041";
+const OTHER_PATIENT_ID: &str = "b5631ecf-b58c-48f5-87f0-b9988f41969b";
+/// The scope the scenarios' member logins ask for.
+const MEMBER_SCOPE: [&str; 4] = ["openid", "fhirUser", "launch/patient", "patient/*.rs"];
+
+/// The bundled target's variables (the demo credentials are public: fixtures/ and the
+/// server's home page).
 pub fn vars(state: &reference_server::AppState) -> Vars {
     let urls = &state.urls;
-    Vars(vec![
-        ("patient_access".into(), urls.patient_access.clone()),
-        ("provider_directory".into(), urls.provider_directory.clone()),
-        ("root".into(), urls.root.clone()),
-        ("authorize".into(), urls.authorize.clone()),
-        ("client_id".into(), "patient-access-app".into()),
+    let mut vars: Vec<(String, String)> = [
+        ("patient_access", urls.patient_access.as_str()),
+        ("provider_directory", &urls.provider_directory),
+        ("root", &urls.root),
+        ("issuer", &urls.issuer),
+        ("authorize", &urls.authorize),
+        ("token", &urls.token),
+        ("jwks", &urls.jwks),
+        ("introspect", &urls.introspect),
+        ("revoke", &urls.revoke),
+        ("member_grants", &urls.member_grants),
+        ("client_id", CLIENT_ID),
+        ("client_secret", "pa-demo-secret-7f3c"),
+        ("redirect_uri", REDIRECT_URI),
+        ("redirect_uri_slash", "https://client-app.com/callback/"),
+        ("client2_id", "patient-access-app-2"),
+        ("client2_secret", "pa2-demo-secret-91ab"),
+        ("pd_client_id", "provider-directory-app"),
+        ("pd_client_secret", "pd-demo-secret-4e2d"),
         (
-            "redirect_uri".into(),
-            "https://client-app.com/redirect".into(),
+            "pd_redirect_uri",
+            "https://directory-app.example.org/callback",
         ),
-        (
-            "redirect_uri_slash".into(),
-            "https://client-app.com/callback/".into(),
-        ),
-        ("username".into(), "sbx-patientAccessMember-1".into()),
-        ("password".into(), "hpTest11".into()),
-        ("token".into(), urls.token.clone()),
-        ("client_secret".into(), "pa-demo-secret-7f3c".into()),
-        ("pd_client_id".into(), "provider-directory-app".into()),
-        ("pd_client_secret".into(), "pd-demo-secret-4e2d".into()),
-        (
-            "patient_id".into(),
-            "ffaa7043-d695-4cf0-a541-945bca539041".into(),
-        ),
-        (
-            "other_patient_id".into(),
-            "b5631ecf-b58c-48f5-87f0-b9988f41969b".into(),
-        ),
-    ])
+        ("username", "sbx-patientAccessMember-1"),
+        ("password", "hpTest11"),
+        ("patient_id", PATIENT_ID),
+        ("other_patient_id", OTHER_PATIENT_ID),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    vars.extend(from_state(state));
+    Vars(vars)
 }
 
+/// What the harness can make only because it holds the server's state.
+fn from_state(state: &reference_server::AppState) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let scope: Vec<String> = MEMBER_SCOPE.iter().map(|s| s.to_string()).collect();
+    let grant_id = state.tokens.new_grant(CLIENT_ID, PATIENT_ID);
+    let expired_token = random_token();
+    state.tokens.access.insert(
+        expired_token.clone(),
+        AccessToken {
+            client_id: CLIENT_ID.into(),
+            scope: scope.clone(),
+            patient_id: Some(PATIENT_ID.into()),
+            grant_id: Some(grant_id),
+            issued_at: now().saturating_sub(7200),
+            expires_at: now().saturating_sub(3600),
+        },
+    );
+    out.push(("expired_access_token".into(), expired_token));
+    let expired_code = random_token();
+    state.tokens.codes.insert(
+        expired_code.clone(),
+        AuthorizationCode {
+            client_id: CLIENT_ID.into(),
+            redirect_uri: REDIRECT_URI.into(),
+            scope,
+            nonce: None,
+            code_challenge: None,
+            patient_id: PATIENT_ID.into(),
+            grant_id,
+            expires_at: now().saturating_sub(60),
+            redeemed: false,
+        },
+    );
+    out.push(("expired_code".into(), expired_code));
+    let registry = &state.registry;
+    if let Some(member) = registry.member_by_patient(PATIENT_ID) {
+        let size = state.data.record(member).all().len();
+        out.push(("record_size".into(), size.to_string()));
+    }
+    if let Some(other) = registry.member_by_patient(OTHER_PATIENT_ID)
+        && let Some(coverage) = state.data.record(other).of_type("Coverage").next()
+    {
+        out.push(("other_coverage_id".into(), coverage.id.clone()));
+    }
+    out
+}
