@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's test command, and what .ci/run runs: installs what the tests need beyond
+# cargo (Debian's chromium and chromium-driver, for the report's browser check), then runs
+# every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-chromium.sh
+cargo test --workspace
