@@ -1,6 +1,8 @@
 //! JUnit XML for CI: one test suite per flow family, one test case per case; `fail` is a
 //! failure, `error` an error, `skip` skipped with its reason; `warn` passes with the warning
 //! in system-out (CI gates on required rules; `--fail-on warn` is the exit code's business).
+//! The message is one line (`REQ-ID: what was seen; ...`); the element's text has every check
+//! that did not pass, what was seen, and the requests of the last step (redacted).
 //!
 //! ```xml
 //! <testsuites name="smartcheck" tests="2" failures="1" ...>
@@ -15,6 +17,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::model::{CaseResult, Outcome, RunResult};
+use crate::requirements::Severity;
 
 /// The JUnit XML of a run.
 pub fn write_junit(run: &RunResult) -> Result<String, String> {
@@ -30,7 +33,7 @@ pub fn write_junit(run: &RunResult) -> Result<String, String> {
             tc.set_classname(format!("{family}.{}", case.scenario));
             tc.set_time(Duration::from_millis(case.duration_ms));
             if case.outcome == Outcome::Warn {
-                tc.set_system_out(summary(case, Outcome::Warn));
+                tc.set_system_out(details(case));
             }
             suite.add_test_case(tc);
         }
@@ -50,11 +53,74 @@ fn status(case: &CaseResult) -> TestCaseStatus {
         Outcome::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
     };
     status.set_message(summary(case, case.outcome));
+    status.set_type(outcome_name(case.outcome));
+    status.set_description(details(case));
     status
 }
 
-/// `REQ-ID: detail` of each check with `outcome`, or the case's reason.
+/// The element's text: the reason, every check that did not pass with what was seen, and the
+/// requests of the case's last step (status or error), so CI logs show where it went wrong.
+fn details(case: &CaseResult) -> String {
+    let mut lines = Vec::new();
+    if let Some(reason) = &case.reason {
+        lines.push(format!("reason: {reason}"));
+    }
+    for c in case.checks.iter().filter(|c| c.outcome != Outcome::Pass) {
+        lines.push(format!(
+            "{} {} ({}): {}",
+            outcome_name(c.outcome),
+            c.requirement,
+            severity_name(c.severity),
+            c.description
+        ));
+        if let Some(detail) = c.detail.as_deref().filter(|d| !d.is_empty()) {
+            lines.push(format!("    seen: {detail}"));
+        }
+    }
+    if let Some(step) = case.steps.last() {
+        lines.push(format!("last step: {}", step.name));
+        for x in &step.exchanges {
+            let result = match (x.status, &x.error) {
+                (Some(status), _) => status.to_string(),
+                (None, Some(error)) => format!("no response: {error}"),
+                (None, None) => "no response".to_string(),
+            };
+            lines.push(format!("    {} {} -> {result}", x.method, x.url));
+        }
+        if step.exchanges_omitted > 0 {
+            lines.push(format!(
+                "    ({} more requests not shown)",
+                step.exchanges_omitted
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+fn outcome_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "pass",
+        Outcome::Skip => "skip",
+        Outcome::Warn => "warn",
+        Outcome::Fail => "fail",
+        Outcome::Error => "error",
+    }
+}
+
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Required => "required",
+        Severity::Recommended => "recommended",
+        Severity::Optional => "optional",
+    }
+}
+
+/// `REQ-ID: detail` of each check with `outcome`, or the case's reason (a skip's reason first:
+/// its checks all repeat it).
 fn summary(case: &CaseResult, outcome: Outcome) -> String {
+    if let (Outcome::Skip, Some(reason)) = (outcome, &case.reason) {
+        return reason.clone();
+    }
     let lines: Vec<String> = case
         .checks
         .iter()
@@ -77,8 +143,7 @@ fn summary(case: &CaseResult, outcome: Outcome) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::CheckResult;
-    use crate::requirements::Severity;
+    use crate::report::model::{CheckResult, Exchange, StepResult};
 
     fn case(name: &str, outcome: Outcome, detail: &str) -> CaseResult {
         CaseResult {
@@ -95,7 +160,22 @@ mod tests {
                 outcome,
                 detail: Some(detail.into()),
             }],
-            steps: vec![],
+            steps: vec![StepResult {
+                name: "GET {authorize}".into(),
+                duration_ms: 3,
+                exchanges: vec![Exchange {
+                    method: "GET".into(),
+                    url: "http://t/authorize".into(),
+                    request_headers: vec![],
+                    request_body: None,
+                    status: (outcome != Outcome::Error).then_some(302),
+                    response_headers: vec![],
+                    response_body: None,
+                    error: (outcome == Outcome::Error).then(|| "connection refused".into()),
+                    duration_ms: 1.0,
+                }],
+                exchanges_omitted: 0,
+            }],
         }
     }
 
@@ -124,5 +204,21 @@ mod tests {
         );
         assert!(xml.contains("slash &lt;added&gt;"));
         assert!(xml.contains("AUTHZ-REDIRECT-EXACT: redirected to https://x/?a&amp;b"));
+        // The element's text: the check, what was seen and the last step's requests.
+        assert!(
+            xml.contains("fail AUTHZ-REDIRECT-EXACT (required): refused"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("    seen: redirected to https://x/?a&amp;b"),
+            "{xml}"
+        );
+        assert!(xml.contains("GET http://t/authorize -&gt; 302"), "{xml}");
+        assert!(xml.contains("GET http://t/authorize -&gt; no response: connection refused"));
+        assert!(
+            xml.contains("<skipped message=\"needs admin access\""),
+            "{xml}"
+        );
+        assert!(xml.contains("reason: needs admin access"), "{xml}");
     }
 }
