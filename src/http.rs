@@ -96,12 +96,24 @@ impl Session {
         outcome
     }
 
-    /// The exchanges recorded since the last call, and how many were not kept.
+    /// The exchanges recorded since the last call, and how many were not kept. They are
+    /// redacted again with every secret learnt since they were recorded (a code captured from
+    /// the last response, a login transaction read from a page).
     pub fn take_transcript(&mut self) -> (Vec<Exchange>, usize) {
-        (
-            std::mem::take(&mut self.transcript),
-            std::mem::take(&mut self.omitted),
-        )
+        let r = &self.redactor;
+        let mut exchanges = std::mem::take(&mut self.transcript);
+        for e in &mut exchanges {
+            e.url = r.text(&e.url);
+            for (_, v) in e.request_headers.iter_mut().chain(&mut e.response_headers) {
+                *v = r.text(v);
+            }
+            for body in [&mut e.request_body, &mut e.response_body, &mut e.error] {
+                if let Some(b) = body {
+                    *b = r.text(b);
+                }
+            }
+        }
+        (exchanges, std::mem::take(&mut self.omitted))
     }
 
     async fn execute(&self, request: reqwest::Request) -> Result<Fetched, String> {

@@ -124,6 +124,10 @@ pub async fn login(
                 )
             });
         }
+        // Hidden fields carry the login transaction: never reported.
+        for (_, value) in &form.inputs {
+            session.redactor.add(value);
+        }
         let mut fields = form.inputs.clone();
         if has_password {
             set(&mut fields, &settings.username_field, member.username);

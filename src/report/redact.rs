@@ -16,7 +16,10 @@ const SECRET_HEADERS: [&str; 4] = [
     "set-cookie",
 ];
 /// Query parameters and form fields never written.
-const SECRET_PARAMS: [&str; 10] = [
+/// (`tx` is the login transaction of the bundled server's pages: short-lived, but it stands for
+/// a signed-in member.)
+const SECRET_PARAMS: [&str; 11] = [
+    "tx",
     "code",
     "password",
     "client_secret",

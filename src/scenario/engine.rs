@@ -156,7 +156,7 @@ fn check_result(
     CheckResult {
         requirement: check.requirement.clone(),
         severity,
-        description: format!("{}: {:?}", step_label(step), check.expect),
+        description: format!("{} → {}", step_label(step), check.expect),
         outcome,
         detail,
     }

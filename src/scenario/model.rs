@@ -163,6 +163,42 @@ pub enum Expect {
     JsonNumber { pointer: String, value: String },
 }
 
+impl std::fmt::Display for Expect {
+    /// The expectation in words, as the reports show it (`{var}` as written, not its value).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expect::Status { value } => write!(f, "status {value}"),
+            Expect::StatusIn { values } => {
+                let v: Vec<String> = values.iter().map(u16::to_string).collect();
+                write!(f, "status one of {}", v.join(", "))
+            }
+            Expect::HeaderStartsWith { name, prefix } => {
+                write!(f, "header {name} starts with \"{prefix}\"")
+            }
+            Expect::HeaderContains { name, text } => {
+                write!(f, "header {name} contains \"{text}\"")
+            }
+            Expect::JsonEquals { pointer, value } => write!(f, "{pointer} = {value}"),
+            Expect::JsonPresent { pointer } => write!(f, "{pointer} present"),
+            Expect::JsonAbsent { pointer } => write!(f, "{pointer} absent"),
+            Expect::JsonContains { pointer, value } => write!(f, "{pointer} contains {value}"),
+            Expect::JsonLacks { pointer, value } => write!(f, "{pointer} lacks {value}"),
+            Expect::JsonAbsoluteUrl { pointer } => write!(f, "{pointer} is an absolute URL"),
+            Expect::NoLocation => write!(f, "no redirect (no Location)"),
+            Expect::LocationStartsWith { prefix } => {
+                write!(f, "redirect to {prefix}")
+            }
+            Expect::LocationParam { name, value } => write!(f, "redirect with {name}={value}"),
+            Expect::LocationHasParam { name } => write!(f, "redirect with {name}"),
+            Expect::JsonAtMost { pointer, value } => write!(f, "{pointer} <= {value}"),
+            Expect::JsonNumber { pointer, value } => write!(f, "{pointer} = {value}"),
+            Expect::JsonWordsWithin { pointer, allowed } => {
+                write!(f, "{pointer} only from: {}", allowed.join(" "))
+            }
+        }
+    }
+}
+
 fn default_max_pages() -> usize {
     100
 }
