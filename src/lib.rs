@@ -13,6 +13,7 @@
 //! ```
 
 pub mod check;
+pub mod console;
 pub mod flow;
 pub mod http;
 pub mod list;

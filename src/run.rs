@@ -1,14 +1,22 @@
-//! `smartcheck run`: start the bundled reference server, run the built-in scenarios, write
-//! `report.html`, `results.json` and `junit.xml`, print a summary, and map the outcome to an exit code.
+//! `smartcheck run`: select the scenarios, prepare the target (the bundled reference server
+//! in-process, or a remote target from a profile file), run the cases with progress, write
+//! `report.html`, `results.json` and `junit.xml`, print a summary, and map the outcome to an
+//! exit code. Usage errors (a bad option, profile or selection, a missing environment
+//! variable) stop before any request; harness errors (the target cannot be reached, the
+//! reports cannot be written) are told apart from failed checks by the exit code.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::console::{Progress, count_cases, print_summary};
 use crate::report::model::{Outcome, RunResult};
 use crate::report::{html, json, junit};
 use crate::requirements::Catalogue;
 use crate::scenario::engine;
-use crate::scenario::model;
+use crate::scenario::model::{self, Scenario};
+use crate::scenario::vars::Vars;
+use crate::target::needs;
+use crate::target::profile::Profile;
 
 /// Every required check passed (warnings allowed unless `--fail-on warn`).
 pub const EXIT_PASS: u8 = 0;
@@ -19,32 +27,100 @@ pub const EXIT_USAGE: u8 = 2;
 /// The harness could not complete a step (target unreachable, driver failure...).
 pub const EXIT_HARNESS_ERROR: u8 = 3;
 
-/// Runs the suite against the bundled server and writes the reports to `out`.
-pub async fn run(out: &Path, fail_on_warn: bool) -> ExitCode {
-    let prepared = (Catalogue::builtin(), model::builtin());
-    let (catalogue, scenarios) = match prepared {
-        (Ok(c), Ok(s)) => (c, s),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("smartcheck run: {e}");
-            return ExitCode::from(EXIT_USAGE);
+/// What `smartcheck run` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Folder for the reports.
+    pub out: PathBuf,
+    /// A failed recommended rule fails the run too.
+    pub fail_on_warn: bool,
+    /// A target profile; `None` is the bundled reference server.
+    pub target: Option<PathBuf>,
+    /// Scenario names or families to run (all when empty).
+    pub scenarios: Vec<String>,
+    /// Case filters: a case runs when `family / case name` contains any (case-insensitive).
+    pub filters: Vec<String>,
+}
+
+/// Why a run stopped early: the exit code and the message.
+struct Stop(u8, String);
+
+fn usage(message: String) -> Stop {
+    Stop(EXIT_USAGE, message)
+}
+
+fn harness(message: String) -> Stop {
+    Stop(EXIT_HARNESS_ERROR, message)
+}
+
+/// Runs the suite as `options` say and returns the exit code.
+pub async fn run(options: &Options) -> ExitCode {
+    match execute(options).await {
+        Ok(code) => ExitCode::from(code),
+        Err(Stop(code, message)) => {
+            eprintln!("smartcheck run: {message}");
+            ExitCode::from(code)
         }
-    };
-    let server = match reference_server::start(reference_server::Config::ephemeral()).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("smartcheck run: cannot start the bundled reference server: {e}");
-            return ExitCode::from(EXIT_HARNESS_ERROR);
-        }
-    };
-    let vars = crate::target::reference::vars(&server.state);
-    let result = engine::run("reference", &scenarios, &catalogue, &vars, &mut |_| {}).await;
-    server.shutdown().await;
-    if let Err(e) = write_reports(out, &result, &catalogue) {
-        eprintln!("smartcheck run: {e}");
-        return ExitCode::from(EXIT_HARNESS_ERROR);
     }
-    print_summary(&result, out);
-    ExitCode::from(exit_code(result.outcome(), fail_on_warn))
+}
+
+async fn execute(options: &Options) -> Result<u8, Stop> {
+    let catalogue = Catalogue::builtin().map_err(usage)?;
+    let all = model::builtin().map_err(usage)?;
+    let mut scenarios = select(all, &options.scenarios, &options.filters).map_err(usage)?;
+    let profile = match &options.target {
+        None => None,
+        Some(path) => {
+            let profile = Profile::load(path).map_err(usage)?;
+            let secrets = profile
+                .secrets(&|name| std::env::var(name).ok())
+                .map_err(|e| usage(format!("{}: {e}", path.display())))?;
+            Some((profile, secrets))
+        }
+    };
+    let (target, vars, server) = match profile {
+        None => {
+            let server = reference_server::start(reference_server::Config::ephemeral())
+                .await
+                .map_err(|e| harness(format!("cannot start the bundled reference server: {e}")))?;
+            let vars = crate::target::reference::vars(&server.state);
+            ("reference".to_string(), vars, Some(server))
+        }
+        Some((profile, secrets)) => {
+            let vars = profile.vars(&secrets).await.map_err(harness)?;
+            (profile.name.clone(), vars, None)
+        }
+    };
+    note_missing(&mut scenarios, &vars);
+    let mut progress = Progress::new(count_cases(&scenarios));
+    let result = engine::run(&target, &scenarios, &catalogue, &vars, &mut |case| {
+        progress.case(case)
+    })
+    .await;
+    progress.finish();
+    if let Some(server) = server {
+        server.shutdown().await;
+    }
+    write_reports(&options.out, &result, &catalogue).map_err(harness)?;
+    print_summary(&result, &options.out);
+    Ok(exit_code(result.outcome(), options.fail_on_warn))
+}
+
+/// Marks the cases that use a variable the target does not give as requiring it (they are
+/// skipped with the reason) and says so once on stderr.
+fn note_missing(scenarios: &mut [Scenario], vars: &Vars) {
+    let missing = needs::require_missing(scenarios, vars);
+    if !missing.is_empty() {
+        let list: Vec<String> = missing
+            .iter()
+            .map(|(name, cases)| format!("{name} ({cases} cases)"))
+            .collect();
+        eprintln!(
+            "smartcheck run: the target gives no {}; the cases that use them are skipped \
+             (docs/target-profiles.md)",
+            list.join(", ")
+        );
+    }
 }
 
 /// The exit code of a run's outcome.
@@ -58,6 +134,83 @@ pub fn exit_code(outcome: Outcome, fail_on_warn: bool) -> u8 {
     }
 }
 
+/// The scenarios and cases to run. `names` keeps the scenarios whose name or family is one
+/// of them (case-insensitive, `-` and `_` alike; an unknown one is an error listing the
+/// valid ones). `filters` keeps the cases, variant by variant, whose `family / case name`
+/// contains any of them (case-insensitive). Nothing left is an error.
+pub fn select(
+    mut scenarios: Vec<Scenario>,
+    names: &[String],
+    filters: &[String],
+) -> Result<Vec<Scenario>, String> {
+    let matches = |s: &Scenario, name: &str| {
+        let name = normalise(name);
+        normalise(&s.name) == name || normalise(&s.family) == name
+    };
+    let unknown: Vec<&str> = names
+        .iter()
+        .filter(|n| !scenarios.iter().any(|s| matches(s, n)))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        let valid: Vec<String> = scenarios
+            .iter()
+            .map(|s| {
+                if s.name == s.family {
+                    s.name.clone()
+                } else {
+                    format!("{} (family {})", s.name, s.family)
+                }
+            })
+            .collect();
+        return Err(format!(
+            "unknown scenario {}; the scenarios are: {}",
+            unknown.join(", "),
+            valid.join(", ")
+        ));
+    }
+    if !names.is_empty() {
+        scenarios.retain(|s| names.iter().any(|n| matches(s, n)));
+    }
+    if !filters.is_empty() {
+        let filters: Vec<String> = filters.iter().map(|f| f.to_lowercase()).collect();
+        let hit = |text: String| {
+            let text = text.to_lowercase();
+            filters.iter().any(|f| text.contains(f.as_str()))
+        };
+        for s in &mut scenarios {
+            let family = s.family.clone();
+            s.cases.retain_mut(|case| {
+                if case.variants.is_empty() {
+                    return hit(format!("{family} / {}", case.name));
+                }
+                case.variants.retain(|v| {
+                    let label = v.get("name").map_or("?", String::as_str);
+                    hit(format!("{family} / {}: {label}", case.name))
+                });
+                !case.variants.is_empty()
+            });
+        }
+        scenarios.retain(|s| !s.cases.is_empty());
+    }
+    if scenarios.is_empty() {
+        return Err(format!(
+            "no case matches --filter {}{}; `smartcheck list` shows the cases",
+            filters.join(", "),
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!(" in scenario {}", names.join(", "))
+            }
+        ));
+    }
+    Ok(scenarios)
+}
+
+fn normalise(name: &str) -> String {
+    name.to_lowercase().replace('-', "_")
+}
+
 fn write_reports(out: &Path, result: &RunResult, catalogue: &Catalogue) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let write = |name: &str, text: String| {
@@ -69,34 +222,51 @@ fn write_reports(out: &Path, result: &RunResult, catalogue: &Catalogue) -> Resul
     write("report.html", html::write_html(result, catalogue)?)
 }
 
-fn print_summary(result: &RunResult, out: &Path) {
-    let t = result.tally();
-    let checks = result.cases.iter().map(|c| c.checks.len()).sum::<usize>();
-    for case in result.cases.iter().filter(|c| c.outcome != Outcome::Pass) {
-        println!(
-            "{:?} {} / {}: {}",
-            case.outcome,
-            case.family,
-            case.name,
-            case.reason.as_deref().unwrap_or("")
-        );
-        for c in case.checks.iter().filter(|c| c.outcome != Outcome::Pass) {
-            println!(
-                "    {} {}: {}",
-                c.requirement,
-                c.description,
-                c.detail.as_deref().unwrap_or("")
-            );
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin() -> Vec<Scenario> {
+        model::builtin().unwrap()
     }
-    println!(
-        "{} cases ({checks} checks): {} pass, {} warn, {} fail, {} error, {} skip; reports in {}",
-        t.total(),
-        t.pass,
-        t.warn,
-        t.fail,
-        t.error,
-        t.skip,
-        out.display()
-    );
+
+    #[test]
+    fn scenario_names_and_families_select() {
+        let by_family = select(builtin(), &["Redirect-URI".into()], &[]).unwrap();
+        assert_eq!(by_family.len(), 1);
+        assert_eq!(by_family[0].family, "redirect-uri");
+        let by_name = select(builtin(), &["redirect_uri".into()], &[]).unwrap();
+        assert_eq!(by_name[0].cases.len(), by_family[0].cases.len());
+    }
+
+    #[test]
+    fn unknown_scenarios_are_refused_with_the_valid_names() {
+        let err = select(builtin(), &["discovery".into(), "nope".into()], &[]).unwrap_err();
+        assert!(err.contains("unknown scenario nope"), "{err}");
+        assert!(
+            err.contains("discovery") && err.contains("everything"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn filters_select_cases_and_variants() {
+        let s = select(
+            builtin(),
+            &[],
+            &["Refused Without Redirect: TRAILING SLASH ADDED".into()],
+        )
+        .unwrap();
+        assert_eq!(count_cases(&s), 1);
+        assert_eq!(s[0].cases[0].variants.len(), 1);
+        let s = select(
+            builtin(),
+            &[],
+            &["discovery / patient access".into(), "fragment".into()],
+        )
+        .unwrap();
+        assert!(count_cases(&s) >= 3, "any filter matches");
+        let err = select(builtin(), &["discovery".into()], &["fragment".into()]).unwrap_err();
+        assert!(err.contains("no case matches"), "{err}");
+    }
 }

@@ -1,0 +1,130 @@
+//! Endpoint discovery for a remote target: the authorization server's endpoints a profile
+//! leaves out are read from the SMART configuration of the Patient Access base at run start
+//! (SMART App Launch 2.x, `.well-known/smart-configuration`).
+
+use crate::http::Session;
+use crate::report::redact::Redactor;
+
+/// The authorization server's endpoints, from the profile or discovered.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Endpoints {
+    pub issuer: Option<String>,
+    pub authorize: Option<String>,
+    pub token: Option<String>,
+    pub jwks: Option<String>,
+    pub introspect: Option<String>,
+    pub revoke: Option<String>,
+}
+
+/// Each endpoint variable and its SMART configuration member.
+const DISCOVERED: [(&str, &str); 6] = [
+    ("issuer", "issuer"),
+    ("authorize", "authorization_endpoint"),
+    ("token", "token_endpoint"),
+    ("jwks", "jwks_uri"),
+    ("introspect", "introspection_endpoint"),
+    ("revoke", "revocation_endpoint"),
+];
+
+/// The endpoints: `given`, the rest from `{base_url}/.well-known/smart-configuration`.
+/// The document is fetched even when nothing is missing, so an unreachable target stops
+/// the run here, before any case, with a clear message.
+pub async fn discover(base_url: &str, given: Endpoints) -> Result<Endpoints, String> {
+    let url = format!("{base_url}/.well-known/smart-configuration");
+    let mut session = Session::new(Redactor::default())?;
+    let fetched = session
+        .fetch(session.client().get(&url))
+        .await
+        .map_err(|e| format!("the target cannot be reached: GET {url}: {e}"))?;
+    if given.is_complete() {
+        return Ok(given);
+    }
+    if fetched.status != 200 {
+        return Err(format!(
+            "GET {url} answered {}: the endpoints the profile leaves out cannot be \
+             discovered; give them in [patient_access] (authorize, token, ...)",
+            fetched.status
+        ));
+    }
+    let doc = fetched
+        .json()
+        .filter(serde_json::Value::is_object)
+        .ok_or_else(|| {
+            format!("GET {url} did not answer a JSON object: the endpoints cannot be discovered")
+        })?;
+    merge_discovered(given, &doc, &url)
+}
+
+impl Endpoints {
+    /// Whether every endpoint is known (nothing to discover).
+    pub fn is_complete(&self) -> bool {
+        [
+            &self.issuer,
+            &self.authorize,
+            &self.token,
+            &self.jwks,
+            &self.introspect,
+            &self.revoke,
+        ]
+        .iter()
+        .all(|e| e.is_some())
+    }
+}
+
+/// `given` with the endpoints it lacks taken from the SMART configuration `doc` (read from
+/// `url`). The authorize and token endpoints must be found; the others may be absent (the
+/// cases that need them are then skipped).
+pub fn merge_discovered(
+    given: Endpoints,
+    doc: &serde_json::Value,
+    url: &str,
+) -> Result<Endpoints, String> {
+    let mut out = given;
+    for (var, member) in DISCOVERED {
+        let slot = match var {
+            "issuer" => &mut out.issuer,
+            "authorize" => &mut out.authorize,
+            "token" => &mut out.token,
+            "jwks" => &mut out.jwks,
+            "introspect" => &mut out.introspect,
+            _ => &mut out.revoke,
+        };
+        if slot.is_some() {
+            continue;
+        }
+        match doc.get(member) {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::String(s)) if is_http_url(s) => *slot = Some(s.clone()),
+            Some(_) => {
+                return Err(format!(
+                    "`{member}` in {url} is not an absolute http(s) URL; give `{var}` in \
+                     [patient_access]"
+                ));
+            }
+        }
+        if slot.is_none() && (var == "authorize" || var == "token") {
+            return Err(format!(
+                "{url} has no `{member}`; give `{var}` in [patient_access]"
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn is_http_url(s: &str) -> bool {
+    url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_needs_authorize_and_token() {
+        let doc = serde_json::json!({ "token_endpoint": "https://x.example/token" });
+        let err = merge_discovered(Endpoints::default(), &doc, "u").unwrap_err();
+        assert!(err.contains("authorization_endpoint"), "{err}");
+        let doc = serde_json::json!({ "authorization_endpoint": "/relative", "token_endpoint": "https://x.example/t" });
+        assert!(merge_discovered(Endpoints::default(), &doc, "u").is_err());
+    }
+}

@@ -1,0 +1,604 @@
+//! A target profile: a TOML file naming a remote target's base URLs, endpoints, clients and
+//! test members, with secrets only as the names of environment variables
+//! (docs/target-profiles.md). Three stages, each with its own kind of error:
+//!
+//! - [`Profile::load`] reads and checks the file (usage errors, naming the file and line);
+//! - [`Profile::secrets`] reads the environment (a usage error naming every missing variable);
+//! - [`Profile::vars`] discovers the endpoints the file leaves out from the SMART
+//!   configuration (a harness error when the target cannot be reached) and maps everything
+//!   onto the variables the scenarios use.
+//!
+//! ```toml
+//! name = "my-sandbox"
+//! [patient_access]
+//! base_url = "https://sandbox.example/fhir"
+//! [clients.patient_access]
+//! client_id = "my-app"
+//! client_secret_env = "SANDBOX_PA_SECRET"
+//! redirect_uri = "https://client-app.com/redirect"
+//! [[members]]
+//! username = "member-1"
+//! password_env = "SANDBOX_MEMBER1_PASSWORD"
+//! patient_id = "123"
+//! ```
+//!
+//! Error messages never quote a value from the file: a secret pasted into the wrong field
+//! must not reach a terminal or a CI log.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use toml::Spanned;
+
+use crate::scenario::vars::Vars;
+use crate::target::discovery::{self, Endpoints};
+
+/// A remote target.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// The target's name in the reports.
+    pub name: String,
+    pub patient_access: PatientAccess,
+    #[serde(default)]
+    pub provider_directory: Option<ProviderDirectory>,
+    #[serde(default)]
+    pub clients: Clients,
+    /// Test members: the first signs in; the second's patient is "another patient".
+    #[serde(default)]
+    pub members: Vec<Member>,
+}
+
+/// The Patient Access API and its authorization server. Endpoints left out are read from
+/// `{base_url}/.well-known/smart-configuration` at run start.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatientAccess {
+    pub base_url: String,
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub authorize: Option<String>,
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub jwks: Option<String>,
+    #[serde(default)]
+    pub introspect: Option<String>,
+    #[serde(default)]
+    pub revoke: Option<String>,
+    /// Where a member lists and revokes the apps holding grants (not in the SMART
+    /// configuration, so never discovered).
+    #[serde(default)]
+    pub member_grants: Option<String>,
+}
+
+/// The Provider Directory API.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderDirectory {
+    pub base_url: String,
+}
+
+/// The registered client applications.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clients {
+    #[serde(default)]
+    pub patient_access: Option<PatientAccessClient>,
+    /// A second Patient Access app (a refresh token must stay bound to its client).
+    #[serde(default)]
+    pub patient_access_2: Option<SecondClient>,
+    #[serde(default)]
+    pub provider_directory: Option<DirectoryClient>,
+}
+
+/// The Patient Access app (authorization code and refresh).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatientAccessClient {
+    pub client_id: String,
+    pub client_secret_env: String,
+    pub redirect_uri: String,
+    /// A second registered redirect URI, one that ends in `/`.
+    #[serde(default)]
+    pub redirect_uri_slash: Option<String>,
+    /// Refused: secrets come from the environment.
+    #[serde(default)]
+    client_secret: Option<Spanned<IgnoredAny>>,
+}
+
+/// A second Patient Access app: only its credentials are used.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecondClient {
+    pub client_id: String,
+    pub client_secret_env: String,
+    /// Refused: secrets come from the environment.
+    #[serde(default)]
+    client_secret: Option<Spanned<IgnoredAny>>,
+}
+
+/// The Provider Directory app (client credentials).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryClient {
+    pub client_id: String,
+    pub client_secret_env: String,
+    /// A redirect URI registered for it, if any: an authorization-code attempt with this
+    /// client must be refused.
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+    /// Refused: secrets come from the environment.
+    #[serde(default)]
+    client_secret: Option<Spanned<IgnoredAny>>,
+}
+
+/// A test member. `username` and `password_env` go together; a member without them only
+/// names a patient.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    pub patient_id: String,
+    /// Refused: secrets come from the environment.
+    #[serde(default)]
+    password: Option<Spanned<IgnoredAny>>,
+}
+
+/// The secrets of a profile, read from the environment: env var name to value.
+#[derive(Default)]
+pub struct Secrets(BTreeMap<String, String>);
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+impl Profile {
+    /// Reads and checks a profile file.
+    pub fn load(path: &Path) -> Result<Profile, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the target profile {}: {e}", path.display()))?;
+        Profile::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks a profile; `origin` names it in errors (`origin:line:column`).
+    pub fn parse(text: &str, origin: &str) -> Result<Profile, String> {
+        let at = |span: Option<std::ops::Range<usize>>| match span {
+            Some(s) => {
+                let (line, col) = line_col(text, s.start);
+                format!("{origin}:{line}:{col}")
+            }
+            None => origin.to_string(),
+        };
+        // Our own rendering: toml's quotes the offending line, which may hold a secret.
+        let p: Profile =
+            toml::from_str(text).map_err(|e| format!("{}: {}", at(e.span()), e.message()))?;
+        if let Some((span, field)) = p.literal_secret() {
+            return Err(format!(
+                "{}: `{field}` holds a secret in the file, which is refused: put it in an \
+                 environment variable and give that variable's name as `{field}_env`",
+                at(Some(span))
+            ));
+        }
+        p.check().map_err(|e| format!("{origin}: {e}"))?;
+        Ok(p)
+    }
+
+    /// The first literal secret in the file: where its value is, and its field.
+    fn literal_secret(&self) -> Option<(std::ops::Range<usize>, &'static str)> {
+        let c = &self.clients;
+        let clients = [
+            c.patient_access
+                .as_ref()
+                .and_then(|c| c.client_secret.as_ref()),
+            c.patient_access_2
+                .as_ref()
+                .and_then(|c| c.client_secret.as_ref()),
+            c.provider_directory
+                .as_ref()
+                .and_then(|c| c.client_secret.as_ref()),
+        ];
+        let clients = clients
+            .into_iter()
+            .flatten()
+            .map(|s| (s.span(), "client_secret"));
+        let members = self.members.iter().filter_map(|m| m.password.as_ref());
+        clients
+            .chain(members.map(|s| (s.span(), "password")))
+            .min_by_key(|(span, _)| span.start)
+    }
+
+    /// Checks what serde cannot: URLs, env var names, pairs of fields.
+    fn check(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("`name` is empty".into());
+        }
+        let pa = &self.patient_access;
+        let urls = [
+            ("patient_access.base_url", Some(&pa.base_url)),
+            ("patient_access.issuer", pa.issuer.as_ref()),
+            ("patient_access.authorize", pa.authorize.as_ref()),
+            ("patient_access.token", pa.token.as_ref()),
+            ("patient_access.jwks", pa.jwks.as_ref()),
+            ("patient_access.introspect", pa.introspect.as_ref()),
+            ("patient_access.revoke", pa.revoke.as_ref()),
+            ("patient_access.member_grants", pa.member_grants.as_ref()),
+            (
+                "provider_directory.base_url",
+                self.provider_directory.as_ref().map(|p| &p.base_url),
+            ),
+        ];
+        for (field, value) in urls {
+            if let Some(v) = value {
+                check_url(field, v)?;
+            }
+        }
+        for (field, name) in self.env_names() {
+            if !is_env_name(name) {
+                return Err(format!(
+                    "`{field}` must be the name of an environment variable (letters, digits \
+                     and `_`); the value is not shown in case it is the secret itself"
+                ));
+            }
+        }
+        for (i, m) in self.members.iter().enumerate() {
+            if m.username.is_some() != m.password_env.is_some() {
+                return Err(format!(
+                    "members[{i}]: `username` and `password_env` go together"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every `*_env` field: its path in the file and the variable it names.
+    fn env_names(&self) -> Vec<(String, &str)> {
+        let mut out = Vec::new();
+        if let Some(c) = &self.clients.patient_access {
+            out.push((
+                "clients.patient_access.client_secret_env".to_string(),
+                c.client_secret_env.as_str(),
+            ));
+        }
+        if let Some(c) = &self.clients.patient_access_2 {
+            out.push((
+                "clients.patient_access_2.client_secret_env".to_string(),
+                c.client_secret_env.as_str(),
+            ));
+        }
+        if let Some(c) = &self.clients.provider_directory {
+            out.push((
+                "clients.provider_directory.client_secret_env".to_string(),
+                c.client_secret_env.as_str(),
+            ));
+        }
+        for (i, m) in self.members.iter().enumerate() {
+            if let Some(p) = &m.password_env {
+                out.push((format!("members[{i}].password_env"), p.as_str()));
+            }
+        }
+        out
+    }
+
+    /// Reads every secret the profile names through `env`; a missing or empty variable is
+    /// an error, and the error names every one of them.
+    pub fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Secrets, String> {
+        let mut secrets = Secrets::default();
+        let mut missing = Vec::new();
+        for (field, name) in self.env_names() {
+            match env(name).filter(|v| !v.is_empty()) {
+                Some(v) => {
+                    secrets.0.insert(name.to_string(), v);
+                }
+                None => missing.push(format!("{name} (for {field})")),
+            }
+        }
+        if missing.is_empty() {
+            Ok(secrets)
+        } else {
+            Err(format!(
+                "environment variables not set or empty: {}",
+                missing.join(", ")
+            ))
+        }
+    }
+
+    /// The target's variables: endpoints discovered where the profile leaves them out,
+    /// clients and members with their secrets. Fails when the target cannot be reached or
+    /// its SMART configuration does not give an endpoint the profile leaves out.
+    pub async fn vars(&self, secrets: &Secrets) -> Result<Vars, String> {
+        let base_url = base(&self.patient_access.base_url);
+        let endpoints = discovery::discover(&base_url, self.endpoints()).await?;
+        Ok(self.to_vars(&endpoints, secrets))
+    }
+
+    /// The endpoints the profile gives.
+    pub fn endpoints(&self) -> Endpoints {
+        let pa = &self.patient_access;
+        Endpoints {
+            issuer: pa.issuer.clone(),
+            authorize: pa.authorize.clone(),
+            token: pa.token.clone(),
+            jwks: pa.jwks.clone(),
+            introspect: pa.introspect.clone(),
+            revoke: pa.revoke.clone(),
+        }
+    }
+
+    /// The variables the scenarios use, from the profile, its endpoints and secrets.
+    /// Variables only the bundled server can give (`expired_access_token`...) are absent.
+    pub fn to_vars(&self, endpoints: &Endpoints, secrets: &Secrets) -> Vars {
+        let secret = |env: &str| secrets.0.get(env).cloned();
+        let pa = &self.patient_access;
+        let mut v: Vec<(&str, Option<String>)> = vec![
+            ("patient_access", Some(base(&pa.base_url))),
+            (
+                "provider_directory",
+                self.provider_directory.as_ref().map(|p| base(&p.base_url)),
+            ),
+            ("issuer", endpoints.issuer.clone()),
+            ("authorize", endpoints.authorize.clone()),
+            ("token", endpoints.token.clone()),
+            ("jwks", endpoints.jwks.clone()),
+            ("introspect", endpoints.introspect.clone()),
+            ("revoke", endpoints.revoke.clone()),
+            ("member_grants", pa.member_grants.clone()),
+        ];
+        if let Some(c) = &self.clients.patient_access {
+            v.push(("client_id", Some(c.client_id.clone())));
+            v.push(("client_secret", secret(&c.client_secret_env)));
+            v.push(("redirect_uri", Some(c.redirect_uri.clone())));
+            v.push(("redirect_uri_slash", c.redirect_uri_slash.clone()));
+        }
+        if let Some(c) = &self.clients.patient_access_2 {
+            v.push(("client2_id", Some(c.client_id.clone())));
+            v.push(("client2_secret", secret(&c.client_secret_env)));
+        }
+        if let Some(c) = &self.clients.provider_directory {
+            v.push(("pd_client_id", Some(c.client_id.clone())));
+            v.push(("pd_client_secret", secret(&c.client_secret_env)));
+            v.push(("pd_redirect_uri", c.redirect_uri.clone()));
+        }
+        if let Some(m) = self.members.first() {
+            v.push(("username", m.username.clone()));
+            v.push(("password", m.password_env.as_deref().and_then(secret)));
+            v.push(("patient_id", Some(m.patient_id.clone())));
+        }
+        if let Some(m) = self.members.get(1) {
+            v.push(("other_patient_id", Some(m.patient_id.clone())));
+        }
+        Vars(
+            v.into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+                .collect(),
+        )
+    }
+}
+
+/// A base URL without its trailing slash (the scenarios append `/path`).
+fn base(url: &str) -> String {
+    url.trim_end_matches('/').to_string()
+}
+
+/// An absolute http(s) URL without credentials in it.
+fn check_url(field: &str, value: &str) -> Result<(), String> {
+    let ok = url::Url::parse(value).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.has_host()
+            && u.username().is_empty()
+            && u.password().is_none()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{field}` must be an absolute http(s) URL without credentials"
+        ))
+    }
+}
+
+/// Whether `name` looks like an environment variable's name.
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let end = (0..=offset.min(text.len()))
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    let before = &text[..end];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FULL: &str = r#"name = "sandbox"
+[patient_access]
+base_url = "https://sandbox.example/fhir/"
+token = "https://sandbox.example/oauth2/token"
+member_grants = "https://sandbox.example/member/grants"
+[provider_directory]
+base_url = "https://sandbox.example/provider-directory/fhir"
+[clients.patient_access]
+client_id = "pa-app"
+client_secret_env = "PA_SECRET"
+redirect_uri = "https://client-app.com/redirect"
+[clients.patient_access_2]
+client_id = "pa-app-2"
+client_secret_env = "PA2_SECRET"
+[clients.provider_directory]
+client_id = "pd-app"
+client_secret_env = "PD_SECRET"
+redirect_uri = "https://directory-app.example.org/callback"
+[[members]]
+username = "member-1"
+password_env = "M1_PASSWORD"
+patient_id = "p1"
+[[members]]
+patient_id = "p2"
+"#;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "PA_SECRET" => Some("pa-secret-value".into()),
+            "PD_SECRET" => Some("pd-secret-value".into()),
+            "PA2_SECRET" => Some("pa2-secret-value".into()),
+            "M1_PASSWORD" => Some("m1-password".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn maps_a_full_profile_onto_the_scenario_variables() {
+        let p = Profile::parse(FULL, "t.toml").unwrap();
+        let secrets = p.secrets(&env).unwrap();
+        let doc = serde_json::json!({
+            "issuer": "https://sandbox.example/oauth2",
+            "authorization_endpoint": "https://sandbox.example/oauth2/authorize",
+            "token_endpoint": "https://elsewhere.example/token",
+            "jwks_uri": "https://sandbox.example/oauth2/jwks",
+        });
+        let e = discovery::merge_discovered(p.endpoints(), &doc, "u").unwrap();
+        let v = p.to_vars(&e, &secrets);
+        assert_eq!(
+            v.get("patient_access"),
+            Some("https://sandbox.example/fhir")
+        );
+        assert_eq!(
+            v.get("token"),
+            Some("https://sandbox.example/oauth2/token"),
+            "the profile's endpoint wins"
+        );
+        assert_eq!(
+            v.get("authorize"),
+            Some("https://sandbox.example/oauth2/authorize")
+        );
+        assert_eq!(v.get("jwks"), Some("https://sandbox.example/oauth2/jwks"));
+        assert_eq!(v.get("introspect"), None, "not advertised: absent");
+        assert_eq!(v.get("client_secret"), Some("pa-secret-value"));
+        assert_eq!(v.get("pd_client_secret"), Some("pd-secret-value"));
+        assert_eq!(v.get("client2_id"), Some("pa-app-2"));
+        assert_eq!(v.get("client2_secret"), Some("pa2-secret-value"));
+        assert_eq!(
+            v.get("pd_redirect_uri"),
+            Some("https://directory-app.example.org/callback")
+        );
+        assert_eq!(v.get("password"), Some("m1-password"));
+        assert_eq!(v.get("patient_id"), Some("p1"));
+        assert_eq!(v.get("other_patient_id"), Some("p2"));
+        assert_eq!(v.get("redirect_uri_slash"), None);
+        assert_eq!(v.get("expired_access_token"), None);
+        assert!(!format!("{secrets:?}").contains("secret-value"));
+    }
+
+    #[test]
+    fn every_missing_environment_variable_is_named() {
+        let p = Profile::parse(FULL, "t.toml").unwrap();
+        let err = p.secrets(&|_| None).unwrap_err();
+        for name in ["PA_SECRET", "PA2_SECRET", "PD_SECRET", "M1_PASSWORD"] {
+            assert!(err.contains(name), "{err}");
+        }
+        let err = p
+            .secrets(&|n| (n != "PD_SECRET").then(String::new))
+            .unwrap_err();
+        assert!(
+            err.contains("PA_SECRET") && err.contains("PD_SECRET"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn literal_secrets_are_refused_without_quoting_them() {
+        let text = FULL.replace(
+            "client_secret_env = \"PD_SECRET\"",
+            "client_secret_env = \"PD_SECRET\"\nclient_secret = \"hunter2-literal\"",
+        );
+        let err = Profile::parse(&text, "t.toml").unwrap_err();
+        assert!(err.starts_with("t.toml:18:"), "{err}");
+        assert!(err.contains("client_secret_env"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        let text = FULL.replace(
+            "patient_id = \"p2\"",
+            "patient_id = \"p2\"\npassword = \"pw-literal\"",
+        );
+        let err = Profile::parse(&text, "t.toml").unwrap_err();
+        assert!(
+            err.contains("password_env") && !err.contains("pw-literal"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_name_the_file_and_line_without_the_value() {
+        let text = FULL.replace(
+            "client_id = \"pa-app\"",
+            "client_id = \"pa-app\"\nclient_scret = \"s3cr3t-value\"",
+        );
+        let err = Profile::parse(&text, "t.toml").unwrap_err();
+        assert!(err.starts_with("t.toml:10:"), "{err}");
+        assert!(
+            err.contains("client_scret") && !err.contains("s3cr3t"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn env_names_and_urls_are_checked() {
+        let text = FULL.replace("\"PA_SECRET\"", "\"pa-demo-secret-7f3c\"");
+        let err = Profile::parse(&text, "t.toml").unwrap_err();
+        assert!(
+            err.contains("client_secret_env") && !err.contains("7f3c"),
+            "{err}"
+        );
+        let text = FULL.replace(
+            "https://sandbox.example/fhir/",
+            "https://u:pw@sandbox.example/fhir",
+        );
+        let err = Profile::parse(&text, "t.toml").unwrap_err();
+        assert!(
+            err.contains("patient_access.base_url") && !err.contains("pw@"),
+            "{err}"
+        );
+        let text = FULL.replace("username = \"member-1\"\n", "");
+        assert!(
+            Profile::parse(&text, "t.toml")
+                .unwrap_err()
+                .contains("go together")
+        );
+    }
+
+    #[test]
+    fn the_example_profile_parses() {
+        let text = include_str!("../../targets/example.toml");
+        let p = Profile::parse(text, "targets/example.toml").unwrap();
+        assert_eq!(p.members.len(), 2);
+        assert!(
+            p.patient_access.authorize.is_none(),
+            "discovered by default"
+        );
+    }
+
+    #[test]
+    fn line_and_column() {
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("ab", 0), (1, 1));
+    }
+}

@@ -1,0 +1,289 @@
+//! A remote target described by a profile, as a user runs it: the bundled server is started
+//! here on an ephemeral loopback port and described by a profile like any sandbox (endpoints
+//! left out, so they are discovered; secrets only in the child's environment), and the
+//! `smartcheck` binary runs the suite against it. Its results must be the in-process default
+//! run's, case by case, except the cases skipped because the profile cannot give a variable
+//! only the bundled server can; and a skip never counts as a pass.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use smartcheck::target::profile::Profile;
+
+/// The demo secrets, read from the fixtures the server loads.
+struct Demo {
+    pa_secret: String,
+    pa2_secret: String,
+    pd_secret: String,
+    password: String,
+}
+
+fn demo_secrets() -> Demo {
+    let read = |file: &str| -> toml::Table {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(file);
+        toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let clients = read("clients.toml");
+    let secret = |id: &str| {
+        clients["client"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"].as_str() == Some(id))
+            .and_then(|c| c["secret"].as_str())
+            .unwrap()
+            .to_string()
+    };
+    let members = read("members.toml");
+    let password = members["member"][0]["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    Demo {
+        pa_secret: secret("patient-access-app"),
+        pa2_secret: secret("patient-access-app-2"),
+        pd_secret: secret("provider-directory-app"),
+        password,
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("remote-target-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A profile of the bundled server at `urls`, endpoints left out.
+fn profile(name: &str, patient_access: &str, provider_directory: &str, extra: &str) -> String {
+    format!(
+        r#"name = "{name}"
+[patient_access]
+base_url = "{patient_access}"
+{extra}
+[provider_directory]
+base_url = "{provider_directory}"
+[clients.patient_access]
+client_id = "patient-access-app"
+client_secret_env = "RT_PA_SECRET"
+redirect_uri = "https://client-app.com/redirect"
+redirect_uri_slash = "https://client-app.com/callback/"
+[clients.patient_access_2]
+client_id = "patient-access-app-2"
+client_secret_env = "RT_PA2_SECRET"
+[clients.provider_directory]
+client_id = "provider-directory-app"
+client_secret_env = "RT_PD_SECRET"
+redirect_uri = "https://directory-app.example.org/callback"
+[[members]]
+username = "sbx-patientAccessMember-1"
+password_env = "RT_MEMBER1_PASSWORD"
+patient_id = "ffaa7043-d695-4cf0-a541-945bca539041"
+[[members]]
+patient_id = "b5631ecf-b58c-48f5-87f0-b9988f41969b"
+"#
+    )
+}
+
+fn env_of(demo: &Demo) -> [(&'static str, String); 4] {
+    [
+        ("RT_PA_SECRET", demo.pa_secret.clone()),
+        ("RT_PA2_SECRET", demo.pa2_secret.clone()),
+        ("RT_PD_SECRET", demo.pd_secret.clone()),
+        ("RT_MEMBER1_PASSWORD", demo.password.clone()),
+    ]
+}
+
+/// Runs `smartcheck run --target <profile> --out <out>` with the demo secrets.
+fn run_binary(profile: &Path, out: &Path, demo: &Demo) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smartcheck"))
+        .args(["run", "--target"])
+        .arg(profile)
+        .arg("--out")
+        .arg(out)
+        .envs(env_of(demo))
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() {
+    let demo = demo_secrets();
+    let remote = reference_server::start(reference_server::Config::ephemeral())
+        .await
+        .unwrap();
+    let urls = remote.state.urls.clone();
+    let dir = scratch("equal");
+    let text = profile(
+        "bundled-as-remote",
+        &urls.patient_access,
+        &urls.provider_directory,
+        &format!("member_grants = \"{}\"", urls.member_grants),
+    );
+    let path = dir.join("profile.toml");
+    std::fs::write(&path, &text).unwrap();
+    let out = dir.join("out");
+    let child = {
+        let (path, out, demo) = (path.clone(), out.clone(), demo_secrets());
+        tokio::task::spawn_blocking(move || run_binary(&path, &out, &demo))
+    };
+
+    // The in-process default run, against a server of its own.
+    let local = reference_server::start(reference_server::Config::ephemeral())
+        .await
+        .unwrap();
+    let scenarios = smartcheck::scenario::model::builtin().unwrap();
+    let catalogue = smartcheck::requirements::Catalogue::builtin().unwrap();
+    let vars = smartcheck::target::reference::vars(&local.state);
+    let expected =
+        smartcheck::scenario::engine::run("reference", &scenarios, &catalogue, &vars, &mut |_| {})
+            .await;
+    local.shutdown().await;
+
+    // What the profile gives, as the binary builds it.
+    let p = Profile::parse(&text, "profile.toml").unwrap();
+    let env = env_of(&demo);
+    let secrets = p
+        .secrets(&|n| env.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone()))
+        .unwrap();
+    let given = p.vars(&secrets).await.unwrap();
+    let absent: BTreeSet<&str> = vars
+        .0
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| given.get(k).is_none())
+        .collect();
+    assert!(absent.contains("expired_access_token"), "{absent:?}");
+    for (endpoint, url) in [
+        ("authorize", &urls.authorize),
+        ("token", &urls.token),
+        ("jwks", &urls.jwks),
+        ("issuer", &urls.issuer),
+        ("introspect", &urls.introspect),
+        ("revoke", &urls.revoke),
+    ] {
+        assert_eq!(
+            given.get(endpoint),
+            Some(url.as_str()),
+            "discovered {endpoint}"
+        );
+    }
+
+    let res = child.await.unwrap();
+    remote.shutdown().await;
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    let json = std::fs::read_to_string(out.join("results.json")).unwrap();
+    let results: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(results["target"], "bundled-as-remote");
+    let cases = results["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), expected.cases.len(), "{stdout}\n{stderr}");
+
+    let mut skipped = 0;
+    for (got, want) in cases.iter().zip(&expected.cases) {
+        let label = format!("{} / {}", want.family, want.name);
+        assert_eq!(got["family"], want.family.as_str(), "{label}");
+        assert_eq!(got["name"], want.name.as_str(), "{label}");
+        let outcome = got["outcome"].as_str().unwrap();
+        let want_outcome = serde_json::to_value(want.outcome).unwrap();
+        if outcome == "skip" && want_outcome != "skip" {
+            let reason = got["reason"].as_str().unwrap_or("");
+            assert!(
+                absent.iter().any(|v| reason.contains(v)),
+                "{label}: skipped for a reason naming no absent variable: {reason}"
+            );
+            skipped += 1;
+        } else {
+            assert_eq!(outcome, want_outcome, "{label}: {got:#}");
+        }
+    }
+    assert!(skipped > 0, "the cases needing bundled-only variables skip");
+
+    // No skip counts as a pass; the exit code follows the failures only.
+    let count = |o: &str| cases.iter().filter(|c| c["outcome"] == o).count() as u64;
+    let tally = &results["tally"];
+    for o in ["pass", "skip", "warn", "fail", "error"] {
+        assert_eq!(tally[o].as_u64(), Some(count(o)), "tally of {o}");
+    }
+    let expected_pass = expected.tally().pass as u64 - skipped;
+    assert_eq!(tally["pass"].as_u64(), Some(expected_pass));
+    let code = if count("error") > 0 {
+        3
+    } else if count("fail") > 0 {
+        1
+    } else {
+        0
+    };
+    assert_eq!(res.status.code(), Some(code), "{stdout}\n{stderr}");
+    assert_ne!(
+        results["outcome"], "pass",
+        "a run with skips is not a plain pass"
+    );
+
+    // The secrets reach no output.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    for secret in [
+        &demo.pa_secret,
+        &demo.pa2_secret,
+        &demo.pd_secret,
+        &demo.password,
+    ] {
+        for (what, text) in [
+            ("results.json", &json),
+            ("report.html", &html),
+            ("junit.xml", &junit),
+            ("stdout", &stdout.to_string()),
+            ("stderr", &stderr.to_string()),
+        ] {
+            assert!(!text.contains(secret.as_str()), "a secret in {what}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_unreachable_target_is_a_harness_error_at_once() {
+    let demo = demo_secrets();
+    let dir = scratch("unreachable");
+    let endpoints = "authorize = \"http://127.0.0.1:9/oauth2/authorize\"\n\
+        token = \"http://127.0.0.1:9/oauth2/token\"\n\
+        issuer = \"http://127.0.0.1:9/oauth2\"\n\
+        jwks = \"http://127.0.0.1:9/oauth2/jwks\"\n\
+        introspect = \"http://127.0.0.1:9/oauth2/introspect\"\n\
+        revoke = \"http://127.0.0.1:9/oauth2/revoke\"";
+    for (name, extra) in [("discovered", ""), ("given", endpoints)] {
+        let path = dir.join(format!("{name}.toml"));
+        let text = profile(
+            name,
+            "http://127.0.0.1:9/fhir",
+            "http://127.0.0.1:9/provider-directory/fhir",
+            extra,
+        );
+        std::fs::write(&path, text).unwrap();
+        let started = Instant::now();
+        let res = run_binary(&path, &dir.join("out"), &demo);
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert_eq!(res.status.code(), Some(3), "{name}: {stderr}");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{name}: took {:?}",
+            started.elapsed()
+        );
+        assert!(
+            stderr.contains("cannot be reached")
+                && stderr.contains("127.0.0.1:9/fhir/.well-known/smart-configuration"),
+            "{name}: {stderr}"
+        );
+        assert!(
+            !dir.join("out").exists(),
+            "{name}: no report of a run that did not start"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
