@@ -107,10 +107,11 @@ impl Session {
             for (_, v) in e.request_headers.iter_mut().chain(&mut e.response_headers) {
                 *v = r.text(v);
             }
-            for body in [&mut e.request_body, &mut e.response_body, &mut e.error] {
-                if let Some(b) = body {
-                    *b = r.text(b);
-                }
+            for b in [&mut e.request_body, &mut e.response_body, &mut e.error]
+                .into_iter()
+                .flatten()
+            {
+                *b = r.text(b);
             }
         }
         (exchanges, std::mem::take(&mut self.omitted))

@@ -4,7 +4,8 @@
 //! - a failed check of a `recommended` requirement is a `warn`, of a `required` one a `fail`;
 //! - a case that could not run (`error`) or was not run (`skip`, with its reason) is never
 //!   counted as passed;
-//! - a case is as bad as its worst check; a run as bad as its worst case.
+//! - a case is as bad as its worst check; a run as bad as its worst case, and a run in which
+//!   every case was skipped is an `error` (nothing was checked).
 
 use serde::Serialize;
 
@@ -179,8 +180,12 @@ impl RunResult {
         Tally::of(self.cases.iter().map(|c| c.outcome))
     }
 
-    /// The worst case outcome; an empty run is an error, not a pass.
+    /// The worst case outcome; a run that checked nothing (no case, or every case skipped)
+    /// is an error, not a pass.
     pub fn outcome(&self) -> Outcome {
+        if self.cases.iter().all(|c| c.outcome == Outcome::Skip) {
+            return Outcome::Error;
+        }
         Outcome::worst(self.cases.iter().map(|c| c.outcome)).unwrap_or(Outcome::Error)
     }
 }
@@ -211,6 +216,15 @@ mod tests {
             cases: vec![],
         };
         assert_eq!(run.outcome(), Outcome::Error);
+        let skipped = CaseResult {
+            outcome: Outcome::Skip,
+            ..case.clone()
+        };
+        let all_skipped = RunResult {
+            cases: vec![skipped.clone(), skipped],
+            ..run
+        };
+        assert_eq!(all_skipped.outcome(), Outcome::Error);
     }
 
     #[test]
