@@ -91,6 +91,7 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
             (profile.name.clone(), vars, None)
         }
     };
+    let vars = vars.with_derived();
     note_missing(&mut scenarios, &vars);
     let mut progress = Progress::new(count_cases(&scenarios));
     let result = engine::run(&target, &scenarios, &catalogue, &vars, &mut |case| {

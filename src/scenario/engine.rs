@@ -26,14 +26,22 @@ pub async fn run(
         for case in &s.cases {
             let mut runs = Vec::new();
             if case.variants.is_empty() {
-                runs.push((case.name.clone(), vars.clone()));
+                runs.push((case.name.clone(), vars.clone(), Vec::new()));
             }
             for variant in &case.variants {
                 let label = variant.get("name").map_or("?", String::as_str);
-                runs.push((format!("{}: {label}", case.name), vars.with(variant)));
+                // A variant built from a variable the target lacks (a default-port mutation
+                // of a URI that has a port) is skipped, never sent with `{name}` in it.
+                let with = vars.with(variant);
+                let unresolved = variant.values().flat_map(|v| unresolved(&with.expand(v)));
+                runs.push((
+                    format!("{}: {label}", case.name),
+                    with.clone(),
+                    unresolved.collect(),
+                ));
             }
-            for (name, vars) in runs {
-                let result = run_case(s, case, &name, catalogue, vars).await;
+            for (name, vars, unresolved) in runs {
+                let result = run_case(s, case, &name, catalogue, vars, &unresolved).await;
                 progress(&result);
                 cases.push(result);
             }
@@ -52,6 +60,7 @@ async fn run_case(
     name: &str,
     catalogue: &Catalogue,
     mut vars: Vars,
+    unresolved: &[String],
 ) -> CaseResult {
     let started = Instant::now();
     let mut result = CaseResult {
@@ -69,6 +78,7 @@ async fn run_case(
         .iter()
         .map(String::as_str)
         .filter(|v| vars.get(v).is_none())
+        .chain(unresolved.iter().map(String::as_str))
         .collect();
     if !missing.is_empty() {
         let reason = format!("the target does not provide {}", missing.join(", "));
@@ -135,6 +145,25 @@ async fn run_case(
     result
 }
 
+/// The `{name}` placeholders left in `text` (names are lower-case words with `_`).
+fn unresolved(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find('}') else { break };
+        let name = &rest[..close];
+        let is_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if is_name && !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
 /// A check's result; an unknown requirement is an error whatever was seen.
 fn check_result(
     step: &Step,
@@ -172,4 +201,13 @@ fn step_label(step: &Step) -> String {
         ""
     };
     format!("{method} {template}{flow}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unresolved_placeholders() {
+        assert_eq!(super::unresolved("https://a/{x_1}?{y}&{x_1}"), ["x_1", "y"]);
+        assert!(super::unresolved("{\"grant_type\":\"x\"} {} {Upper}").is_empty());
+    }
 }

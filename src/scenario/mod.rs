@@ -2,5 +2,6 @@
 
 pub mod engine;
 pub mod model;
+pub mod mutations;
 mod steps;
 pub mod vars;

@@ -43,6 +43,21 @@ impl Vars {
         all
     }
 
+    /// These variables plus those derived from them: the near misses of the registered
+    /// redirect URIs (`{redirect_uri_upper_host}`, ... see `scenario::mutations`).
+    pub fn with_derived(&self) -> Vars {
+        let mut all = self.clone();
+        if let Some(uri) = self.get("redirect_uri") {
+            let derived = super::mutations::redirect_mutations(uri, self.get("redirect_uri_slash"));
+            for (name, value) in derived {
+                if all.get(&name).is_none() {
+                    all.0.push((name, value));
+                }
+            }
+        }
+        all
+    }
+
     /// A redactor that knows every secret variable.
     pub fn redactor(&self) -> Redactor {
         let mut r = Redactor::default();

@@ -51,7 +51,7 @@ pub fn vars(state: &reference_server::AppState) -> Vars {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     vars.extend(from_state(state));
-    Vars(vars)
+    Vars(vars).with_derived()
 }
 
 /// What the harness can make only because it holds the server's state.
