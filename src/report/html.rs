@@ -97,7 +97,10 @@ pub fn write_html(run: &RunResult, catalogue: &Catalogue) -> Result<String, Stri
     // Named `.html` so tera escapes every value.
     tera.add_raw_template("report.html", TEMPLATE)
         .map_err(|e| format!("report template: {e}"))?;
-    tera.set_escape_fn(escape);
+    // The reference server's escaping: text and quoted attributes. (Tera's default also
+    // escapes `/`, which only matters in unquoted attributes, and the template has none; it
+    // would make the transcripts' URLs and JSON bodies a third longer.)
+    tera.set_escape_fn(reference_server::html::escape);
     let families = families(run);
     let requirements = requirements(run, catalogue);
     let order: Vec<&str> = families.iter().map(|f| f.name).collect();
@@ -282,24 +285,6 @@ fn exchange(x: &Exchange) -> ExchangeView<'_> {
         response_body: x.response_body.as_deref(),
         error: x.error.as_deref(),
     }
-}
-
-/// HTML escaping for text and quoted attribute values. Tera's default also escapes `/`,
-/// which only matters in unquoted attributes (the template has none) and makes the URLs and
-/// JSON bodies of the transcripts a third longer.
-fn escape(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() + input.len() / 8);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `name: value` lines.
