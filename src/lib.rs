@@ -17,6 +17,7 @@ pub mod console;
 pub mod flow;
 pub mod http;
 pub mod list;
+pub mod load;
 pub mod report;
 pub mod requirements;
 pub mod run;
