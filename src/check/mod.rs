@@ -43,32 +43,10 @@ pub fn evaluate(expect: &Expect, seen: &Observed) -> Result<(), String> {
             .then_some(())
             .ok_or_else(|| format!("status {} instead of one of {values:?}", seen.status)),
         Expect::HeaderStartsWith { name, prefix } => {
-            let v = seen
-                .headers
-                .get(name.as_str())
-                .and_then(|v| v.to_str().ok());
-            match v {
-                Some(v) if v.starts_with(prefix.as_str()) => Ok(()),
-                Some(v) => Err(format!(
-                    "{name}: {}",
-                    v.chars().take(120).collect::<String>()
-                )),
-                None => Err(format!("no {name} header")),
-            }
+            header_holds(seen, name, |v| v.starts_with(prefix.as_str()))
         }
         Expect::HeaderContains { name, text } => {
-            let v = seen
-                .headers
-                .get(name.as_str())
-                .and_then(|v| v.to_str().ok());
-            match v {
-                Some(v) if v.contains(text.as_str()) => Ok(()),
-                Some(v) => Err(format!(
-                    "{name}: {}",
-                    v.chars().take(120).collect::<String>()
-                )),
-                None => Err(format!("no {name} header")),
-            }
+            header_holds(seen, name, |v| v.contains(text.as_str()))
         }
         Expect::JsonAbsent { pointer } => match (&seen.json, at(pointer)) {
             (None, _) => Err("the body is not JSON".into()),
@@ -171,6 +149,18 @@ fn origin_and_path(location: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+/// `Ok` when header `name` is there and `holds`; otherwise what was there (cut short).
+fn header_holds(seen: &Observed, name: &str, holds: impl Fn(&str) -> bool) -> Result<(), String> {
+    match seen.headers.get(name).and_then(|v| v.to_str().ok()) {
+        Some(v) if holds(v) => Ok(()),
+        Some(v) => Err(format!(
+            "{name}: {}",
+            v.chars().take(120).collect::<String>()
+        )),
+        None => Err(format!("no {name} header")),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,175 @@
+//! Tests of target profiles: parsing, secrets from the environment, the variables.
+
+use super::*;
+
+const FULL: &str = r#"name = "sandbox"
+[patient_access]
+base_url = "https://sandbox.example/fhir/"
+token = "https://sandbox.example/oauth2/token"
+member_grants = "https://sandbox.example/member/grants"
+[provider_directory]
+base_url = "https://sandbox.example/provider-directory/fhir"
+[clients.patient_access]
+client_id = "pa-app"
+client_secret_env = "PA_SECRET"
+redirect_uri = "https://client-app.com/redirect"
+[clients.patient_access_2]
+client_id = "pa-app-2"
+client_secret_env = "PA2_SECRET"
+[clients.provider_directory]
+client_id = "pd-app"
+client_secret_env = "PD_SECRET"
+redirect_uri = "https://directory-app.example.org/callback"
+[[members]]
+username = "member-1"
+password_env = "M1_PASSWORD"
+patient_id = "p1"
+[[members]]
+patient_id = "p2"
+"#;
+
+fn env(name: &str) -> Option<String> {
+    match name {
+        "PA_SECRET" => Some("pa-secret-value".into()),
+        "PD_SECRET" => Some("pd-secret-value".into()),
+        "PA2_SECRET" => Some("pa2-secret-value".into()),
+        "M1_PASSWORD" => Some("m1-password".into()),
+        _ => None,
+    }
+}
+
+#[test]
+fn maps_a_full_profile_onto_the_scenario_variables() {
+    let p = Profile::parse(FULL, "t.toml").unwrap();
+    let secrets = p.secrets(&env).unwrap();
+    let doc = serde_json::json!({
+        "issuer": "https://sandbox.example/oauth2",
+        "authorization_endpoint": "https://sandbox.example/oauth2/authorize",
+        "token_endpoint": "https://elsewhere.example/token",
+        "jwks_uri": "https://sandbox.example/oauth2/jwks",
+    });
+    let e = discovery::merge_discovered(p.endpoints(), &doc, "u").unwrap();
+    let v = p.to_vars(&e, &secrets);
+    assert_eq!(
+        v.get("patient_access"),
+        Some("https://sandbox.example/fhir")
+    );
+    assert_eq!(
+        v.get("token"),
+        Some("https://sandbox.example/oauth2/token"),
+        "the profile's endpoint wins"
+    );
+    assert_eq!(
+        v.get("authorize"),
+        Some("https://sandbox.example/oauth2/authorize")
+    );
+    assert_eq!(v.get("jwks"), Some("https://sandbox.example/oauth2/jwks"));
+    assert_eq!(v.get("introspect"), None, "not advertised: absent");
+    assert_eq!(v.get("client_secret"), Some("pa-secret-value"));
+    assert_eq!(v.get("pd_client_secret"), Some("pd-secret-value"));
+    assert_eq!(v.get("client2_id"), Some("pa-app-2"));
+    assert_eq!(v.get("client2_secret"), Some("pa2-secret-value"));
+    assert_eq!(
+        v.get("pd_redirect_uri"),
+        Some("https://directory-app.example.org/callback")
+    );
+    assert_eq!(v.get("password"), Some("m1-password"));
+    assert_eq!(v.get("patient_id"), Some("p1"));
+    assert_eq!(v.get("other_patient_id"), Some("p2"));
+    assert_eq!(v.get("redirect_uri_slash"), None);
+    assert_eq!(v.get("expired_access_token"), None);
+    assert!(!format!("{secrets:?}").contains("secret-value"));
+}
+
+#[test]
+fn every_missing_environment_variable_is_named() {
+    let p = Profile::parse(FULL, "t.toml").unwrap();
+    let err = p.secrets(&|_| None).unwrap_err();
+    for name in ["PA_SECRET", "PA2_SECRET", "PD_SECRET", "M1_PASSWORD"] {
+        assert!(err.contains(name), "{err}");
+    }
+    let err = p
+        .secrets(&|n| (n != "PD_SECRET").then(String::new))
+        .unwrap_err();
+    assert!(
+        err.contains("PA_SECRET") && err.contains("PD_SECRET"),
+        "{err}"
+    );
+}
+
+#[test]
+fn literal_secrets_are_refused_without_quoting_them() {
+    let text = FULL.replace(
+        "client_secret_env = \"PD_SECRET\"",
+        "client_secret_env = \"PD_SECRET\"\nclient_secret = \"hunter2-literal\"",
+    );
+    let err = Profile::parse(&text, "t.toml").unwrap_err();
+    assert!(err.starts_with("t.toml:18:"), "{err}");
+    assert!(err.contains("client_secret_env"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    let text = FULL.replace(
+        "patient_id = \"p2\"",
+        "patient_id = \"p2\"\npassword = \"pw-literal\"",
+    );
+    let err = Profile::parse(&text, "t.toml").unwrap_err();
+    assert!(
+        err.contains("password_env") && !err.contains("pw-literal"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_fields_name_the_file_and_line_without_the_value() {
+    let text = FULL.replace(
+        "client_id = \"pa-app\"",
+        "client_id = \"pa-app\"\nclient_scret = \"s3cr3t-value\"",
+    );
+    let err = Profile::parse(&text, "t.toml").unwrap_err();
+    assert!(err.starts_with("t.toml:10:"), "{err}");
+    assert!(
+        err.contains("client_scret") && !err.contains("s3cr3t"),
+        "{err}"
+    );
+}
+
+#[test]
+fn env_names_and_urls_are_checked() {
+    let text = FULL.replace("\"PA_SECRET\"", "\"pa-demo-secret-7f3c\"");
+    let err = Profile::parse(&text, "t.toml").unwrap_err();
+    assert!(
+        err.contains("client_secret_env") && !err.contains("7f3c"),
+        "{err}"
+    );
+    let text = FULL.replace(
+        "https://sandbox.example/fhir/",
+        "https://u:pw@sandbox.example/fhir",
+    );
+    let err = Profile::parse(&text, "t.toml").unwrap_err();
+    assert!(
+        err.contains("patient_access.base_url") && !err.contains("pw@"),
+        "{err}"
+    );
+    let text = FULL.replace("username = \"member-1\"\n", "");
+    assert!(
+        Profile::parse(&text, "t.toml")
+            .unwrap_err()
+            .contains("go together")
+    );
+}
+
+#[test]
+fn the_example_profile_parses() {
+    let text = include_str!("../../targets/example.toml");
+    let p = Profile::parse(text, "targets/example.toml").unwrap();
+    assert_eq!(p.members.len(), 2);
+    assert!(
+        p.patient_access.authorize.is_none(),
+        "discovered by default"
+    );
+}
+
+#[test]
+fn line_and_column() {
+    assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    assert_eq!(line_col("ab", 0), (1, 1));
+}
