@@ -21,6 +21,7 @@ not run, reports not written).";
   smartcheck run --target targets/example.toml --out sandbox-report
   smartcheck run --scenario discovery --filter 'trailing slash' --fail-on warn
   smartcheck list                         # scenarios, cases and requirement ids
+  smartcheck load --threshold 'p95<300ms' # load test; out/latency.html, out/load.json
   smartcheck serve                        # the bundled reference server on 127.0.0.1:8080
   smartcheck serve --bind 127.0.0.1:0 --members 10000
 
@@ -70,8 +71,93 @@ enum Command {
         #[arg(long, value_name = "TEXT")]
         filter: Vec<String>,
     },
+    /// Load-test the same flows: goose users (closed model) or a fixed arrival rate (open
+    /// model, --rate) against the bundled server (default) or a target profile; writes
+    /// latency.html and load.json; thresholds set the exit code.
+    #[command(after_help = format!("Examples:
+  smartcheck load
+      the member-mix profile against the bundled server (15 s, 20 goose users); out/latency.html
+  smartcheck load --users 50 --duration 30s --threshold 'p95<300ms' --threshold 'error-rate<1%'
+  smartcheck load --rate 200 --duration 20s --threshold 'Patient read:p99<100ms'
+      open model: 200 transactions/s, latency measured from the intended send time
+  smartcheck load --profile directory --test-plan '10,5s;10,20s;0,0s'
+  smartcheck load --target targets/my-sandbox.toml --users 5 --duration 30s
+  smartcheck load-merge a/load.json b/load.json --threshold 'p99<500ms' --out merged
+
+Built-in profiles: member-mix (default), directory, healthz; or a path to a .toml
+(format: scenarios/load/README.md).
+
+{}
+{LOAD_EXIT_CODES}", smartcheck::load::threshold::HELP))]
+    Load(LoadArgs),
+    /// Merge the load.json of several runs (e.g. from several machines), judge thresholds on
+    /// the merged histograms, and write latency.html and load.json.
+    #[command(after_help = format!("{}\n{LOAD_EXIT_CODES}", smartcheck::load::threshold::HELP))]
+    LoadMerge {
+        /// The load.json files to merge.
+        #[arg(required = true, value_name = "LOAD.json")]
+        inputs: Vec<PathBuf>,
+        /// Threshold rule; repeat for more.
+        #[arg(long, value_name = "RULE")]
+        threshold: Vec<String>,
+        /// Folder for the merged latency.html and load.json.
+        #[arg(long, default_value = "out-merged", value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Run the bundled reference server (the embedded default target) until Ctrl-C.
     Serve(reference_server::Config),
+}
+
+const LOAD_EXIT_CODES: &str = "Exit codes: 0 every threshold passed (or none given), 1 a threshold \
+failed, 2 usage error (options, profiles, a production target without --allow-production), 3 \
+harness error (the token pool could not be filled, no request succeeded, reports not written).";
+
+/// `smartcheck load` options; each overrides the load profile's value.
+#[derive(clap::Args, Debug)]
+struct LoadArgs {
+    /// Load profile: a built-in name or a path to a .toml file.
+    #[arg(long, value_name = "NAME|PATH")]
+    profile: Option<String>,
+    /// A remote target's profile (as for `run`). Default: the bundled server, started with
+    /// the generated members the token pool needs.
+    #[arg(long, value_name = "PROFILE.toml")]
+    target: Option<PathBuf>,
+    /// Closed model: goose users at full load.
+    #[arg(long)]
+    users: Option<usize>,
+    /// Closed model: users started per second during the ramp.
+    #[arg(long, value_name = "USERS/S")]
+    increase_rate: Option<f64>,
+    /// Closed model: a goose test plan instead of users and ramp, e.g. "10,5s;10,30s;0,0s".
+    #[arg(long, value_name = "PLAN")]
+    test_plan: Option<String>,
+    /// How long the run lasts, ramp included (e.g. 30s, 2m).
+    #[arg(long, value_name = "TIME")]
+    duration: Option<String>,
+    /// The run stops after this many requests.
+    #[arg(long, value_name = "N")]
+    max_requests: Option<u64>,
+    /// Open model: transactions started per second, whatever the answers.
+    #[arg(long, value_name = "PER_SECOND")]
+    rate: Option<f64>,
+    /// Open model: most transactions in flight; arrivals beyond are dropped and counted.
+    #[arg(long, value_name = "N")]
+    max_in_flight: Option<usize>,
+    /// Members logged in for the token pool before the ramp.
+    #[arg(long, value_name = "N")]
+    members: Option<usize>,
+    /// New member logins per second during the run.
+    #[arg(long, value_name = "PER_SECOND")]
+    login_rate: Option<f64>,
+    /// Threshold rule, e.g. 'p95<300ms', 'error-rate<1%', 'Patient read:p99<500ms'; repeat.
+    #[arg(long, value_name = "RULE")]
+    threshold: Vec<String>,
+    /// Folder for latency.html and load.json.
+    #[arg(long, default_value = "out", value_name = "DIR")]
+    out: PathBuf,
+    /// Allow a run against a target profile marked production = true.
+    #[arg(long)]
+    allow_production: bool,
 }
 
 #[tokio::main]
@@ -107,6 +193,30 @@ async fn main() -> ExitCode {
             };
             smartcheck::run::run(&options).await
         }
+        Command::Load(a) => {
+            let options = smartcheck::load::command::Options {
+                profile: a.profile,
+                target: a.target,
+                users: a.users,
+                increase_rate: a.increase_rate,
+                test_plan: a.test_plan,
+                duration: a.duration,
+                max_requests: a.max_requests,
+                rate: a.rate,
+                max_in_flight: a.max_in_flight,
+                members: a.members,
+                login_rate: a.login_rate,
+                thresholds: a.threshold,
+                out: a.out,
+                allow_production: a.allow_production,
+            };
+            smartcheck::load::command::run(&options).await
+        }
+        Command::LoadMerge {
+            inputs,
+            threshold,
+            out,
+        } => smartcheck::load::merge::run(&inputs, &threshold, &out),
         Command::Serve(config) => smartcheck::serve::run(config).await,
     }
 }

@@ -58,6 +58,18 @@ pub struct Config {
     /// without it a 2048-bit key is generated at start.
     #[arg(long, env = "REFSERVER_SIGNING_KEY")]
     pub signing_key: Option<PathBuf>,
+
+    /// Benchmarks only: wait this many milliseconds before answering any request.
+    #[arg(long, env = "REFSERVER_INJECT_DELAY_MS", default_value_t = 0)]
+    pub inject_delay_ms: u64,
+
+    /// Benchmarks only: stall every this many milliseconds (with --inject-stall-ms).
+    #[arg(long, env = "REFSERVER_INJECT_STALL_EVERY_MS", default_value_t = 0)]
+    pub inject_stall_every_ms: u64,
+
+    /// Benchmarks only: length of each stall; a request arriving during one waits for its end.
+    #[arg(long, env = "REFSERVER_INJECT_STALL_MS", default_value_t = 0)]
+    pub inject_stall_ms: u64,
 }
 
 impl Config {

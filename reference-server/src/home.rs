@@ -9,9 +9,12 @@ use axum::routing::get;
 use crate::html::{escape, page};
 use crate::state::AppState;
 
-/// Routes: `/`.
+/// Routes: `/` and `/healthz` (a trivial answer, for health checks and for measuring the
+/// load generator against an endpoint that costs the server almost nothing).
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(|| async { "ok\n" }))
 }
 
 /// How many members the page lists before summarising the rest.

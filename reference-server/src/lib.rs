@@ -15,6 +15,7 @@ pub mod fhirtime;
 pub mod gateway;
 pub mod home;
 pub mod html;
+pub mod inject;
 pub mod keys;
 pub mod limits;
 pub mod member;
@@ -45,7 +46,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let injected = inject::Injected::from_config(&state.config);
+    let router = Router::new()
         .merge(home::router())
         .merge(discovery::router())
         .merge(auth::router())
@@ -55,7 +57,14 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(limits::bound_request))
         // Belt and braces: a bug must cost one 500, never a dropped connection.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
-        .with_state(state)
+        .with_state(state);
+    match injected {
+        Some(injected) => router.layer(axum::middleware::from_fn_with_state(
+            injected,
+            inject::delay_request,
+        )),
+        None => router,
+    }
 }
 
 /// Builds the state for a server whose public root URL is `root`.

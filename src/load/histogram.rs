@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 
 /// Significant decimal digits kept (values within 0.1%).
 const SIGFIG: u8 = 3;
-/// Highest value tracked before the histogram grows: one hour, in microseconds.
-const HIGHEST_US: u64 = 3_600_000_000;
+/// Highest value tracked before the histogram grows: 100 ms, in microseconds. Small, because
+/// a run keeps one histogram per endpoint and per second; a longer latency grows it.
+const HIGHEST_US: u64 = 100_000;
 
 /// Latencies of one endpoint (or of a whole run), in microseconds.
 #[derive(Debug, Clone)]
@@ -24,7 +25,7 @@ impl Default for Latency {
     fn default() -> Self {
         let mut h =
             Histogram::new_with_bounds(1, HIGHEST_US, SIGFIG).expect("constant bounds are valid");
-        // A latency beyond an hour grows the histogram instead of being lost.
+        // A longer latency grows the histogram instead of being lost.
         h.auto(true);
         Latency(h)
     }
@@ -87,7 +88,13 @@ impl Latency {
                     .map(|v| v.count_at_value())
                     .sum()
             };
-            out.push((Duration::from_micros(upper.min(HIGHEST_US)), count));
+            // The open last bucket is labelled with the largest value it holds.
+            let label = if i + 1 == n {
+                (high as u64).max(self.0.max())
+            } else {
+                upper
+            };
+            out.push((Duration::from_micros(label), count));
             low = upper;
             high *= factor;
         }

@@ -49,6 +49,9 @@ pub struct Profile {
     /// Test members: the first signs in; the second's patient is "another patient".
     #[serde(default)]
     pub members: Vec<Member>,
+    /// A production system: `smartcheck load` refuses it without `--allow-production`.
+    #[serde(default)]
+    pub production: bool,
 }
 
 /// The Patient Access API and its authorization server. Endpoints left out are read from
@@ -318,6 +321,18 @@ impl Profile {
         let base_url = base(&self.patient_access.base_url);
         let endpoints = discovery::discover(&base_url, self.endpoints()).await?;
         Ok(self.to_vars(&endpoints, secrets))
+    }
+
+    /// The members that can sign in (username and password given): (username, password,
+    /// patient id), for the load generator's token pool.
+    pub fn signing_members(&self, secrets: &Secrets) -> Vec<(String, String, String)> {
+        self.members
+            .iter()
+            .filter_map(|m| {
+                let password = secrets.0.get(m.password_env.as_deref()?)?;
+                Some((m.username.clone()?, password.clone(), m.patient_id.clone()))
+            })
+            .collect()
     }
 
     /// The endpoints the profile gives.
