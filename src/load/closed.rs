@@ -127,6 +127,9 @@ pub async fn run(
     attack.execute().await.map_err(|e| format!("goose: {e}"))?;
     Ok(if ctx.recorder.budget_spent() {
         "max-requests"
+    } else if goose::is_killswitch_triggered() {
+        // goose's own Ctrl-C handler stops the attack through the killswitch.
+        "interrupted"
     } else {
         "duration"
     })
