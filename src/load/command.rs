@@ -62,6 +62,8 @@ struct Plan {
     members: usize,
     login_rate: f64,
     closed: Option<closed::Shape>,
+    /// Closed model without a test plan: users started per second.
+    increase_rate: Option<f64>,
     open: Option<open::Shape>,
     thresholds: Vec<Threshold>,
 }
@@ -88,6 +90,7 @@ fn plan(options: &Options) -> Result<Plan, String> {
         .iter()
         .map(|t| t.parse::<Threshold>())
         .collect::<Result<Vec<_>, _>>()?;
+    let mut increase_rate = None;
     let (model, closed, open) = match options.rate {
         Some(rate) => {
             if options.users.is_some() || options.test_plan.is_some() {
@@ -113,6 +116,7 @@ fn plan(options: &Options) -> Result<Plan, String> {
                     if users == 0 || rate.is_nan() || rate <= 0.0 {
                         return Err("--users and --increase-rate must be above 0".into());
                     }
+                    increase_rate = Some(rate);
                     closed::Shape::ramp_and_hold(users, rate, duration.as_secs().max(1))
                 }
             };
@@ -127,6 +131,7 @@ fn plan(options: &Options) -> Result<Plan, String> {
         members,
         login_rate,
         closed,
+        increase_rate,
         open,
         thresholds,
     })
@@ -407,7 +412,7 @@ fn params(plan: &Plan, target: &LoadTarget) -> RunParams {
         profile: plan.profile.name.clone(),
         model: plan.model,
         users,
-        increase_rate: None,
+        increase_rate: plan.increase_rate,
         test_plan: plan.closed.as_ref().map(|c| c.test_plan.clone()),
         rate: plan.open.map(|o| o.rate),
         duration_secs: plan

@@ -34,6 +34,8 @@ pub async fn run(
 ) -> Result<(&'static str, u64), String> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        .no_gzip()
+        .user_agent(concat!("smartcheck/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(shape.max_in_flight)
         .redirect(reqwest::redirect::Policy::none())
         .build()
