@@ -45,7 +45,7 @@ pub async fn run(
     let stop = Arc::new(AtomicBool::new(false));
     let mut tasks = JoinSet::new();
     let mut dropped = 0u64;
-    let start = tokio::time::Instant::now();
+    let start = std::time::Instant::now();
     let interval = Duration::from_secs_f64(1.0 / shape.rate);
     let mut stopped_by = "duration";
     for i in 0u64.. {
@@ -58,7 +58,9 @@ pub async fn run(
             break;
         }
         let intended = start + offset;
-        tokio::time::sleep_until(intended).await;
+        // To the microsecond: tokio's 1 ms timer alone would make every arrival up to 1 ms
+        // late, and the corrected latency would count that against the server.
+        reference_server::inject::sleep_until_precisely(intended).await;
         // Reap finished tasks so the set does not grow with the run.
         while tasks.try_join_next().is_some() {}
         let tx_index = order[i as usize % order.len()];
@@ -74,7 +76,6 @@ pub async fn run(
             client.clone(),
             stop.clone(),
         );
-        let intended = intended.into_std();
         tasks.spawn(async move {
             ctx.recorder.active(1);
             let mut sender = Sender::Plain(&client);
