@@ -13,7 +13,7 @@
 #  (c) Memory: peak RSS of --users 1000 --increase-rate 1000 minus that of --users 1 (8 s
 #      each, rounds alternating); then, against a server that answers after 1 s, the open
 #      model with ~1000 requests in flight (one shared HTTP client) beside 1000 goose users
-#      (one HTTP client each), to tell per-connection from per-client memory.
+#      (one shared HTTP client), to tell the cost of a connection from that of a goose user.
 # CPU placement (PIN=1, default, on 2+ cores): the server on CPU 0, each generator (smartcheck
 # or wrk) on CPU 1, both with taskset, so neither steals the other's core; PIN=0 leaves it to
 # the scheduler. Installs wrk, GNU time and taskset from Debian's packages when missing.
@@ -317,7 +317,7 @@ if "c" in parts:
     o, oj = cpu(f"{res}/c/open-inflight1000")[1] / 1024, load(f"{res}/c/open-inflight1000")
     k, kj = cpu(f"{res}/c/closed-slow1000"), load(f"{res}/c/closed-slow1000")
     print(f'server answering after 1 s: open model, {max(s["users"] for s in oj["timeline"])} in flight on one HTTP client: '
-          f'{o:.1f} (+{o - base:.1f}); 1000 goose users, one HTTP client each, {kj["total"]["rps"]:.0f} req/s: '
+          f'{o:.1f} (+{o - base:.1f}); 1000 goose users (shared client), {kj["total"]["rps"]:.0f} req/s: '
           f'{k[1] / 1024:.1f} (+{k[1] / 1024 - base:.1f})')
     print(f'    -> a goose user costs about {(k[1] / 1024 - o) * 1024 / 1000:.0f} KB beyond its connection and task; '
           f'that run used {k[0]:.1f} CPU s for {kj["total"]["requests"]} requests and no user ran in its first {ramp(kj)} s')
