@@ -1,17 +1,17 @@
-//! One HTTP session against a target: a cookie jar, no redirect following, a timeout on every
-//! request, bounded bodies, and a redacted transcript of every exchange for the report.
+//! One HTTP session against a target: a cookie jar, no redirect following, the run's HTTP
+//! policy (timeouts, rate limit, safe retries, extra CA roots: `crate::http_policy`), bounded
+//! bodies, and a redacted transcript of every exchange (each attempt) for the report.
 //! Every flow (raw steps, the login driver, the `$everything` walk) sends through here, so
 //! each request is bounded and recorded the same way.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 
+use crate::http_policy::HttpPolicy;
 use crate::report::model::Exchange;
 use crate::report::redact::Redactor;
 
-/// Timeout of every request.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest body read from a target.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;
 /// Characters of a body kept in a transcript.
@@ -38,6 +38,7 @@ impl Fetched {
 #[derive(Debug)]
 pub struct Session {
     client: reqwest::Client,
+    policy: HttpPolicy,
     /// The secrets this session knows; add captured values as they arrive.
     pub redactor: Redactor,
     transcript: Vec<Exchange>,
@@ -45,17 +46,22 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session with a fresh cookie jar.
+    /// A session with a fresh cookie jar and the default policy (the bundled server's).
     pub fn new(redactor: Redactor) -> Result<Session, String> {
-        let client = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(REQUEST_TIMEOUT)
+        Session::with_policy(redactor, &HttpPolicy::default())
+    }
+
+    /// A session with a fresh cookie jar under `policy`.
+    pub fn with_policy(redactor: Redactor, policy: &HttpPolicy) -> Result<Session, String> {
+        let client = policy
+            .client_builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
         Ok(Session {
             client,
+            policy: policy.clone(),
             redactor,
             transcript: Vec::new(),
             omitted: 0,
@@ -67,14 +73,48 @@ impl Session {
         &self.client
     }
 
-    /// Sends `request`, reads the body (at most [`MAX_BODY`]) and records the exchange.
+    /// Sends `request` (paced; a GET or HEAD retried as the policy allows), reads the body
+    /// (at most [`MAX_BODY`]) and records each attempt's exchange.
     pub async fn fetch(&mut self, request: reqwest::RequestBuilder) -> Result<Fetched, String> {
-        let request = request
+        let mut request = request
             .build()
             .map_err(|e| format!("cannot build the request: {}", e.without_url()))?;
+        let safe = matches!(
+            *request.method(),
+            reqwest::Method::GET | reqwest::Method::HEAD
+        );
+        for attempt in 1.. {
+            let again = if safe { request.try_clone() } else { None };
+            self.policy.pace().await;
+            let (outcome, retryable) = self.fetch_once(request).await;
+            let wait = match (&outcome, again.is_some()) {
+                (_, false) => None,
+                (Ok(f), true) => self
+                    .policy
+                    .retry_wait(attempt, Some(f.status), Some(&f.headers)),
+                (Err(_), true) if retryable => self.policy.retry_wait(attempt, None, None),
+                (Err(_), true) => None,
+            };
+            match (wait, again) {
+                (Some(wait), Some(next)) => {
+                    tokio::time::sleep(wait).await;
+                    request = next;
+                }
+                _ => return outcome,
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    /// One attempt; the flag says whether a failure may be retried (not a timeout, not an
+    /// oversized body).
+    async fn fetch_once(&mut self, request: reqwest::Request) -> (Result<Fetched, String>, bool) {
         let started = Instant::now();
         let mut exchange = self.describe(&request);
-        let outcome = self.execute(request).await;
+        let (outcome, retryable) = match self.execute(request).await {
+            Ok(f) => (Ok(f), false),
+            Err((e, retryable)) => (Err(e), retryable),
+        };
         exchange.duration_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
         match &outcome {
             Ok(f) => {
@@ -93,7 +133,7 @@ impl Session {
         } else {
             self.omitted += 1;
         }
-        outcome
+        (outcome, retryable)
     }
 
     /// The exchanges recorded since the last call, and how many were not kept. They are
@@ -117,23 +157,30 @@ impl Session {
         (exchanges, std::mem::take(&mut self.omitted))
     }
 
-    async fn execute(&self, request: reqwest::Request) -> Result<Fetched, String> {
+    /// The answer, or why there is none and whether trying again may help.
+    async fn execute(&self, request: reqwest::Request) -> Result<Fetched, (String, bool)> {
         let method = request.method().clone();
+        let failed = |what: &str, e: reqwest::Error| {
+            (
+                format!("{what} failed: {}", describe_error(&e)),
+                !e.is_timeout(),
+            )
+        };
         let mut res = self
             .client
             .execute(request)
             .await
-            .map_err(|e| format!("{method} failed: {}", describe_error(&e)))?;
+            .map_err(|e| failed(method.as_str(), e))?;
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let mut body = Vec::new();
         while let Some(chunk) = res
             .chunk()
             .await
-            .map_err(|e| format!("reading the body failed: {}", describe_error(&e)))?
+            .map_err(|e| failed("reading the body", e))?
         {
             if body.len() + chunk.len() > MAX_BODY {
-                return Err(format!("body larger than {MAX_BODY} bytes"));
+                return Err((format!("body larger than {MAX_BODY} bytes"), false));
             }
             body.extend_from_slice(&chunk);
         }

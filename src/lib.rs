@@ -16,6 +16,7 @@ pub mod check;
 pub mod console;
 pub mod flow;
 pub mod http;
+pub mod http_policy;
 pub mod list;
 pub mod load;
 pub mod report;

@@ -26,8 +26,14 @@ impl Shape {
     pub fn ramp_and_hold(users: usize, increase_rate: f64, duration_secs: u64) -> Shape {
         let ramp = ((users as f64 / increase_rate.max(0.001)).ceil() as u64).min(duration_secs);
         let hold = duration_secs - ramp;
+        // goose never ends a plan with a zero-length hold step: leave it out.
+        let test_plan = if hold == 0 {
+            format!("{users},{ramp}s;0,0s")
+        } else {
+            format!("{users},{ramp}s;{users},{hold}s;0,0s")
+        };
         Shape {
-            test_plan: format!("{users},{ramp}s;{users},{hold}s;0,0s"),
+            test_plan,
             secs: duration_secs,
         }
     }
@@ -165,11 +171,8 @@ mod tests {
         let s = Shape::ramp_and_hold(20, 10.0, 15);
         assert_eq!(s.test_plan, "20,2s;20,13s;0,0s");
         assert_eq!(s.secs, 15);
-        // A ramp longer than the run is cut to it.
-        assert_eq!(
-            Shape::ramp_and_hold(100, 1.0, 5).test_plan,
-            "100,5s;100,0s;0,0s"
-        );
+        // A ramp longer than the run is cut to it, without a zero-length hold.
+        assert_eq!(Shape::ramp_and_hold(100, 1.0, 5).test_plan, "100,5s;0,0s");
     }
 
     #[test]

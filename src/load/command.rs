@@ -203,7 +203,11 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
     let outcome = tokio::select! {
         r = tokio::time::timeout(bound, run_model(&plan, ctx.clone(), transactions)) => match r {
             Ok(r) => r,
-            Err(_) => Ok(("time-bound", 0)),
+            Err(_) => {
+                // Stop goose's users too: they would go on after their attack was dropped.
+                goose::trigger_killswitch("the run's time bound passed");
+                Ok(("time-bound", 0))
+            }
         },
         _ = tokio::signal::ctrl_c(), if plan.model == Model::Open => Ok(("interrupted", 0)),
     };

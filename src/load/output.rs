@@ -20,9 +20,12 @@ pub fn write(out: &Path, report: &LoadReport) -> Result<(), String> {
 
 /// The end-of-run summary on stdout.
 pub fn print_summary(report: &LoadReport, out: &Path) {
-    print!("{}", summary(report));
-    println!(
-        "reports: {} and {}",
+    use std::io::Write;
+    // A closed stdout (`| head`) must not panic the run after its reports are written.
+    let _ = writeln!(
+        std::io::stdout(),
+        "{}reports: {} and {}",
+        summary(report),
         out.join("latency.html").display(),
         out.join("load.json").display()
     );
