@@ -196,6 +196,7 @@ fn a_bounded_closed_run_adds_up_and_a_passing_threshold_exits_0() {
 #[test]
 fn a_failing_threshold_exits_1() {
     let out = out_dir("load-failing");
+    let started = std::time::Instant::now();
     let output = load(
         &[
             "--profile",
@@ -210,6 +211,8 @@ fn a_failing_threshold_exits_1() {
         &out,
     );
     assert_eq!(output.status.code(), Some(1));
+    // A 1 s run ends on time (goose once never ended a plan with a zero-length step).
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
     let r = report(&out);
     assert_consistent(&r);
     assert_eq!(r["thresholds"][0]["passed"], false);

@@ -3,4 +3,8 @@
 
 pub mod everything;
 pub mod id_token;
+#[cfg(feature = "browser")]
+pub mod login_browser;
 pub mod login_form;
+#[cfg(feature = "browser")]
+pub mod webdriver;
