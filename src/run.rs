@@ -15,6 +15,7 @@ use crate::requirements::Catalogue;
 use crate::scenario::engine;
 use crate::scenario::model::{self, Scenario};
 use crate::scenario::vars::Vars;
+use crate::target::access::Access;
 use crate::target::needs;
 use crate::target::profile::Profile;
 
@@ -75,28 +76,38 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
             let secrets = profile
                 .secrets(&|name| std::env::var(name).ok())
                 .map_err(|e| usage(format!("{}: {e}", path.display())))?;
-            Some((profile, secrets))
+            let access = profile.access(path).map_err(usage)?;
+            Some((profile, secrets, access))
         }
     };
-    let (target, vars, server) = match profile {
+    let (target, vars, server, access) = match profile {
         None => {
             let server = reference_server::start(reference_server::Config::ephemeral())
                 .await
                 .map_err(|e| harness(format!("cannot start the bundled reference server: {e}")))?;
             let vars = crate::target::reference::vars(&server.state);
-            ("reference".to_string(), vars, Some(server))
+            let access = Access::default();
+            ("reference".to_string(), vars, Some(server), access)
         }
-        Some((profile, secrets)) => {
-            let vars = profile.vars(&secrets).await.map_err(harness)?;
-            (profile.name.clone(), vars, None)
+        Some((profile, secrets, access)) => {
+            let vars = profile
+                .vars(&secrets, &access.http)
+                .await
+                .map_err(harness)?;
+            (profile.name.clone(), vars, None, access)
         }
     };
     let vars = vars.with_derived();
     note_missing(&mut scenarios, &vars);
     let mut progress = Progress::new(count_cases(&scenarios));
-    let result = engine::run(&target, &scenarios, &catalogue, &vars, &mut |case| {
-        progress.case(case)
-    })
+    let result = engine::run_with(
+        &access,
+        &target,
+        &scenarios,
+        &catalogue,
+        &vars,
+        &mut |case| progress.case(case),
+    )
     .await;
     progress.finish();
     if let Some(server) = server {

@@ -151,7 +151,10 @@ async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() 
     let secrets = p
         .secrets(&|n| env.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone()))
         .unwrap();
-    let given = p.vars(&secrets).await.unwrap();
+    let given = p
+        .vars(&secrets, &smartcheck::http_policy::HttpPolicy::default())
+        .await
+        .unwrap();
     let absent: BTreeSet<&str> = vars
         .0
         .iter()

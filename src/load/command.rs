@@ -304,7 +304,11 @@ async fn prepare_target(
     let secrets = profile
         .secrets(&|name| std::env::var(name).ok())
         .map_err(|e| usage(format!("{}: {e}", path.display())))?;
-    let vars = profile.vars(&secrets).await.map_err(harness)?;
+    let access = profile.access(path).map_err(usage)?;
+    let vars = profile
+        .vars(&secrets, &access.http)
+        .await
+        .map_err(harness)?;
     let members = profile
         .signing_members(&secrets)
         .into_iter()

@@ -11,9 +11,31 @@ use crate::requirements::{Catalogue, Severity};
 use crate::scenario::model::{Case, Scenario, Step};
 use crate::scenario::steps::execute;
 use crate::scenario::vars::{Vars, capture, expand_expect};
+use crate::target::access::Access;
 
-/// Runs every case of `scenarios`, calling `progress` after each.
+/// Runs every case of `scenarios` the bundled server's way (default HTTP policy, form
+/// login), calling `progress` after each.
 pub async fn run(
+    target: &str,
+    scenarios: &[Scenario],
+    catalogue: &Catalogue,
+    vars: &Vars,
+    progress: &mut dyn FnMut(&CaseResult),
+) -> RunResult {
+    run_with(
+        &Access::default(),
+        target,
+        scenarios,
+        catalogue,
+        vars,
+        progress,
+    )
+    .await
+}
+
+/// Runs every case of `scenarios` under `access` (HTTP policy, login driver).
+pub async fn run_with(
+    access: &Access,
     target: &str,
     scenarios: &[Scenario],
     catalogue: &Catalogue,
@@ -41,7 +63,7 @@ pub async fn run(
                 ));
             }
             for (name, vars, unresolved) in runs {
-                let result = run_case(s, case, &name, catalogue, vars, &unresolved).await;
+                let result = run_case(access, s, case, &name, catalogue, vars, &unresolved).await;
                 progress(&result);
                 cases.push(result);
             }
@@ -55,6 +77,7 @@ pub async fn run(
 }
 
 async fn run_case(
+    access: &Access,
     s: &Scenario,
     case: &Case,
     name: &str,
@@ -94,7 +117,7 @@ async fn run_case(
         result.reason = Some(reason);
         return result;
     }
-    let mut session = match Session::new(vars.redactor()) {
+    let mut session = match Session::with_policy(vars.redactor(), &access.http) {
         Ok(s) => s,
         Err(e) => {
             result.outcome = Outcome::Error;
@@ -104,7 +127,7 @@ async fn run_case(
     };
     for step in &case.steps {
         let step_started = Instant::now();
-        let mut seen = execute(&mut session, step, &vars).await;
+        let mut seen = execute(&mut session, step, &vars, &access.login).await;
         if let Ok(observed) = &seen
             && let Err(e) = capture(step, observed, &mut vars, &mut session.redactor)
         {

@@ -5,13 +5,20 @@ use crate::check::Observed;
 use crate::http::{Fetched, Session};
 use crate::scenario::model::Step;
 use crate::scenario::vars::Vars;
+use crate::target::access::LoginDriver;
 
-/// Runs `step`; `Err` when it could not complete (its checks are then `error`).
-pub async fn execute(session: &mut Session, step: &Step, vars: &Vars) -> Result<Observed, String> {
+/// Runs `step`, signing members in with `driver`; `Err` when it could not complete (its
+/// checks are then `error`).
+pub async fn execute(
+    session: &mut Session,
+    step: &Step,
+    vars: &Vars,
+    driver: &LoginDriver,
+) -> Result<Observed, String> {
     let (method, template) = step.target()?;
     let url = step_url(template, step, vars)?;
     if step.login {
-        login(session, &url, vars).await
+        login(session, &url, vars, driver).await
     } else if step.walk {
         walk(session, &url, step, vars).await
     } else if let Some(token) = &step.id_token {
@@ -84,12 +91,17 @@ fn summary_observed(summary: serde_json::Value) -> Observed {
     }
 }
 
-/// Runs the form login driver from `url` to the client's redirect; checks see a 302 whose
+/// Runs the login driver from `url` to the client's redirect; checks see a 302 whose
 /// `Location` is that redirect (it is never fetched). When the server refuses the
 /// credentials (shows the form again) checks see a 200 with
 /// `{"credentials_refused": true, "page": "..."}` and no `Location`.
-async fn login(session: &mut Session, url: &url::Url, vars: &Vars) -> Result<Observed, String> {
-    use crate::flow::login_form::{Credentials, FormLoginSettings, login};
+async fn login(
+    session: &mut Session,
+    url: &url::Url,
+    vars: &Vars,
+    driver: &LoginDriver,
+) -> Result<Observed, String> {
+    use crate::flow::login_form::Credentials;
     let redirect_uri = url
         .query_pairs()
         .find(|(k, _)| k == "redirect_uri")
@@ -100,17 +112,17 @@ async fn login(session: &mut Session, url: &url::Url, vars: &Vars) -> Result<Obs
         username: &username,
         password: &password,
     };
-    let settings = FormLoginSettings::default();
-    let end = match login(session, url.as_str(), &redirect_uri, &member, &settings).await {
-        Ok(end) => end,
-        Err(e) if e.credentials_refused => {
-            return Ok(summary_observed(serde_json::json!({
-                "credentials_refused": true,
-                "page": e.message,
-            })));
-        }
-        Err(e) => return Err(e.to_string()),
-    };
+    let end =
+        match crate::flow::sign_in(driver, session, url.as_str(), &redirect_uri, &member).await {
+            Ok(end) => end,
+            Err(e) if e.credentials_refused => {
+                return Ok(summary_observed(serde_json::json!({
+                    "credentials_refused": true,
+                    "page": e.message,
+                })));
+            }
+            Err(e) => return Err(e.to_string()),
+        };
     let mut headers = reqwest::header::HeaderMap::new();
     let location = reqwest::header::HeaderValue::from_str(end.as_str())
         .map_err(|_| "unusable redirect URL")?;

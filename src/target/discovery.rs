@@ -3,6 +3,7 @@
 //! (SMART App Launch 2.x, `.well-known/smart-configuration`).
 
 use crate::http::Session;
+use crate::http_policy::HttpPolicy;
 use crate::report::redact::Redactor;
 
 /// The authorization server's endpoints, from the profile or discovered.
@@ -29,9 +30,13 @@ const DISCOVERED: [(&str, &str); 6] = [
 /// The endpoints: `given`, the rest from `{base_url}/.well-known/smart-configuration`.
 /// The document is fetched even when nothing is missing, so an unreachable target stops
 /// the run here, before any case, with a clear message.
-pub async fn discover(base_url: &str, given: Endpoints) -> Result<Endpoints, String> {
+pub async fn discover(
+    base_url: &str,
+    given: Endpoints,
+    policy: &HttpPolicy,
+) -> Result<Endpoints, String> {
     let url = format!("{base_url}/.well-known/smart-configuration");
-    let mut session = Session::new(Redactor::default())?;
+    let mut session = Session::with_policy(Redactor::default(), policy)?;
     let fetched = session
         .fetch(session.client().get(&url))
         .await

@@ -1,6 +1,7 @@
 //! Targets: the bundled reference server (the default) and remote targets described by a
 //! profile file; both end up as the variables the scenarios use.
 
+pub mod access;
 pub mod discovery;
 pub mod needs;
 pub mod profile;

@@ -32,7 +32,9 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use toml::Spanned;
 
+use crate::http_policy::HttpPolicy;
 use crate::scenario::vars::Vars;
+use crate::target::access::{Access, HttpSection, LoginSection};
 use crate::target::discovery::{self, Endpoints};
 
 /// A remote target.
@@ -52,6 +54,12 @@ pub struct Profile {
     /// A production system: `smartcheck load` refuses it without `--allow-production`.
     #[serde(default)]
     pub production: bool,
+    /// The login driver and its settings.
+    #[serde(default)]
+    pub login: LoginSection,
+    /// Rate limit, timeouts, retries, extra CA certificates.
+    #[serde(default)]
+    pub http: HttpSection,
 }
 
 /// The Patient Access API and its authorization server. Endpoints left out are read from
@@ -317,10 +325,18 @@ impl Profile {
     /// The target's variables: endpoints discovered where the profile leaves them out,
     /// clients and members with their secrets. Fails when the target cannot be reached or
     /// its SMART configuration does not give an endpoint the profile leaves out.
-    pub async fn vars(&self, secrets: &Secrets) -> Result<Vars, String> {
+    pub async fn vars(&self, secrets: &Secrets, policy: &HttpPolicy) -> Result<Vars, String> {
         let base_url = base(&self.patient_access.base_url);
-        let endpoints = discovery::discover(&base_url, self.endpoints()).await?;
+        let endpoints = discovery::discover(&base_url, self.endpoints(), policy).await?;
         Ok(self.to_vars(&endpoints, secrets))
+    }
+
+    /// How to reach the target: its `[http]` policy and `[login]` driver (`path` is the
+    /// profile file, which anchors a relative `ca_cert`).
+    pub fn access(&self, path: &Path) -> Result<Access, String> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Access::from_sections(&self.login, &self.http, dir)
+            .map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// The members that can sign in (username and password given): (username, password,

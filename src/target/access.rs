@@ -1,0 +1,200 @@
+//! How the harness reaches a target: the HTTP policy (`[http]` of a target profile) and the
+//! login driver that signs the member in (`[login]`). The bundled server gets the defaults:
+//! the form driver with its field names, no rate limit.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::flow::login_form::FormLoginSettings;
+use crate::http_policy::{HttpPolicy, Pacer};
+
+/// How the member signs in.
+#[derive(Debug, Clone)]
+pub enum LoginDriver {
+    /// Parse the login and consent pages and submit them (the default).
+    Form(FormLoginSettings),
+    /// Headless Chromium through WebDriver (`--features browser`), same field names.
+    Browser(FormLoginSettings, Duration),
+    /// A person signs in: the authorize URL is printed; the redirect is taken on a loopback
+    /// redirect URI or pasted on stdin. The duration bounds the wait.
+    Manual(Duration),
+}
+
+/// The HTTP policy and the login driver of a run.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub http: HttpPolicy,
+    pub login: LoginDriver,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Access {
+            http: HttpPolicy::default(),
+            login: LoginDriver::Form(FormLoginSettings::default()),
+        }
+    }
+}
+
+/// `[login]` of a target profile.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginSection {
+    /// `form` (default), `browser` or `manual`.
+    #[serde(default)]
+    pub driver: DriverName,
+    pub username_field: Option<String>,
+    pub password_field: Option<String>,
+    /// The consent page's approve button: `{ name = "decision", value = "approve" }`.
+    pub approve: Option<Approve>,
+    /// Most pages and redirects of a form login.
+    pub max_steps: Option<usize>,
+    /// Browser and manual drivers: how long one login may take (default 60 s / 300 s).
+    pub timeout_secs: Option<u64>,
+}
+
+/// A login driver's name.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DriverName {
+    #[default]
+    Form,
+    Browser,
+    Manual,
+}
+
+/// The consent page's approve control.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approve {
+    pub name: String,
+    pub value: String,
+}
+
+/// `[http]` of a target profile.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSection {
+    /// Most requests per second to the target, the whole run together.
+    pub rate_limit: Option<f64>,
+    /// Timeout of each request, in seconds (default 10).
+    pub timeout_secs: Option<f64>,
+    /// Retries of a GET or HEAD answered 429 or 503 or not answered (default 2).
+    pub retries: Option<u32>,
+    /// A PEM file of extra CA certificates (relative to the profile), trusted beside the
+    /// platform's roots.
+    pub ca_cert: Option<String>,
+}
+
+impl Access {
+    /// From a profile's sections; `profile_dir` anchors a relative `ca_cert`.
+    pub fn from_sections(
+        login: &LoginSection,
+        http: &HttpSection,
+        profile_dir: &Path,
+    ) -> Result<Access, String> {
+        let mut policy = HttpPolicy::default();
+        if let Some(rate) = http.rate_limit {
+            if !(rate > 0.0 && rate.is_finite()) {
+                return Err(format!("[http] rate_limit must be above 0, not {rate}"));
+            }
+            policy.pacer = Some(std::sync::Arc::new(Pacer::new(rate)));
+        }
+        if let Some(t) = http.timeout_secs {
+            if !(t > 0.0 && t <= 600.0) {
+                return Err(format!(
+                    "[http] timeout_secs must be above 0 and at most 600, not {t}"
+                ));
+            }
+            policy.timeout = Duration::from_secs_f64(t);
+        }
+        if let Some(r) = http.retries {
+            if r > 10 {
+                return Err(format!("[http] retries must be at most 10, not {r}"));
+            }
+            policy.retries = r;
+        }
+        if let Some(ca) = &http.ca_cert {
+            policy.extra_roots = HttpPolicy::load_roots(&profile_dir.join(ca))?;
+        }
+        let mut form = FormLoginSettings::default();
+        if let Some(f) = &login.username_field {
+            form.username_field = f.clone();
+        }
+        if let Some(f) = &login.password_field {
+            form.password_field = f.clone();
+        }
+        if let Some(a) = &login.approve {
+            form.approve = (a.name.clone(), a.value.clone());
+        }
+        if let Some(n) = login.max_steps {
+            form.max_steps = n.clamp(1, 50);
+        }
+        let wait = |default: u64| Duration::from_secs(login.timeout_secs.unwrap_or(default).max(1));
+        let login = match login.driver {
+            DriverName::Form => LoginDriver::Form(form),
+            DriverName::Browser => LoginDriver::Browser(form, wait(60)),
+            DriverName::Manual => LoginDriver::Manual(wait(300)),
+        };
+        Ok(Access {
+            http: policy,
+            login,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Access, String> {
+        #[derive(Deserialize)]
+        struct T {
+            #[serde(default)]
+            login: LoginSection,
+            #[serde(default)]
+            http: HttpSection,
+        }
+        let t: T = toml::from_str(text).map_err(|e| e.to_string())?;
+        Access::from_sections(&t.login, &t.http, Path::new("."))
+    }
+
+    #[test]
+    fn sections_set_the_driver_and_the_policy() {
+        let a = parse(
+            "[login]\ndriver = \"form\"\nusername_field = \"user\"\napprove = { name = \"ok\", value = \"yes\" }\n\
+             [http]\nrate_limit = 5\ntimeout_secs = 2.5\nretries = 0\n",
+        )
+        .unwrap();
+        let LoginDriver::Form(form) = a.login else {
+            panic!("form")
+        };
+        assert_eq!(form.username_field, "user");
+        assert_eq!(form.password_field, "password");
+        assert_eq!(form.approve, ("ok".into(), "yes".into()));
+        assert!(a.http.pacer.is_some());
+        assert_eq!(a.http.timeout, Duration::from_millis(2500));
+        assert_eq!(a.http.retries, 0);
+        assert!(matches!(
+            parse("[login]\ndriver = \"manual\"\n").unwrap().login,
+            LoginDriver::Manual(_)
+        ));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_field() {
+        for (text, field) in [
+            ("[http]\nrate_limit = 0\n", "rate_limit"),
+            ("[http]\ntimeout_secs = -1\n", "timeout_secs"),
+            ("[http]\nretries = 99\n", "retries"),
+            ("[http]\nca_cert = \"no-such.pem\"\n", "no-such.pem"),
+            ("[login]\ndriver = \"telepathy\"\n", "telepathy"),
+            ("[http]\nproxy = \"x\"\n", "proxy"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(e.contains(field), "{text}: {e}");
+        }
+    }
+}
