@@ -1,103 +1,19 @@
-//! A remote target described by a profile, as a user runs it: the bundled server is started
-//! here on an ephemeral loopback port and described by a profile like any sandbox (endpoints
-//! left out, so they are discovered; secrets only in the child's environment), and the
-//! `smartcheck` binary runs the suite against it. Its results must be the in-process default
+//! A remote target described by a profile, as a user runs it: the reference server runs as
+//! its own process on an ephemeral loopback port and is described by a profile like any
+//! sandbox (endpoints left out, so they are discovered; secrets only in the child's
+//! environment), and the `smartcheck` binary runs the suite against it. Its results must be the in-process default
 //! run's, case by case, except the cases skipped because the profile cannot give a variable
 //! only the bundled server can; and a skip never counts as a pass.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use smartcheck::target::profile::Profile;
 
-/// The demo secrets, read from the fixtures the server loads.
-struct Demo {
-    pa_secret: String,
-    pa2_secret: String,
-    pd_secret: String,
-    password: String,
-}
-
-fn demo_secrets() -> Demo {
-    let read = |file: &str| -> toml::Table {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(file);
-        toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    };
-    let clients = read("clients.toml");
-    let secret = |id: &str| {
-        clients["client"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"].as_str() == Some(id))
-            .and_then(|c| c["secret"].as_str())
-            .unwrap()
-            .to_string()
-    };
-    let members = read("members.toml");
-    let password = members["member"][0]["password"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    Demo {
-        pa_secret: secret("patient-access-app"),
-        pa2_secret: secret("patient-access-app-2"),
-        pd_secret: secret("provider-directory-app"),
-        password,
-    }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("remote-target-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A profile of the bundled server at `urls`, endpoints left out.
-fn profile(name: &str, patient_access: &str, provider_directory: &str, extra: &str) -> String {
-    format!(
-        r#"name = "{name}"
-[patient_access]
-base_url = "{patient_access}"
-{extra}
-[provider_directory]
-base_url = "{provider_directory}"
-[clients.patient_access]
-client_id = "patient-access-app"
-client_secret_env = "RT_PA_SECRET"
-redirect_uri = "https://client-app.com/redirect"
-redirect_uri_slash = "https://client-app.com/callback/"
-[clients.patient_access_2]
-client_id = "patient-access-app-2"
-client_secret_env = "RT_PA2_SECRET"
-[clients.provider_directory]
-client_id = "provider-directory-app"
-client_secret_env = "RT_PD_SECRET"
-redirect_uri = "https://directory-app.example.org/callback"
-[[members]]
-username = "sbx-patientAccessMember-1"
-password_env = "RT_MEMBER1_PASSWORD"
-patient_id = "ffaa7043-d695-4cf0-a541-945bca539041"
-[[members]]
-patient_id = "b5631ecf-b58c-48f5-87f0-b9988f41969b"
-"#
-    )
-}
-
-fn env_of(demo: &Demo) -> [(&'static str, String); 4] {
-    [
-        ("RT_PA_SECRET", demo.pa_secret.clone()),
-        ("RT_PA2_SECRET", demo.pa2_secret.clone()),
-        ("RT_PD_SECRET", demo.pd_secret.clone()),
-        ("RT_MEMBER1_PASSWORD", demo.password.clone()),
-    ]
-}
+mod common;
+use common::{Demo, ServerProcess, demo_secrets, env_of, profile, scratch};
 
 /// Runs `smartcheck run --target <profile> --out <out>` with the demo secrets.
 fn run_binary(profile: &Path, out: &Path, demo: &Demo) -> Output {
@@ -114,10 +30,9 @@ fn run_binary(profile: &Path, out: &Path, demo: &Demo) -> Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() {
     let demo = demo_secrets();
-    let remote = reference_server::start(reference_server::Config::ephemeral())
-        .await
-        .unwrap();
-    let urls = remote.state.urls.clone();
+    // The reference server as its own process, known only by its URL.
+    let remote = ServerProcess::start();
+    let urls = reference_server::urls::Urls::new(&remote.root);
     let dir = scratch("equal");
     let text = profile(
         "bundled-as-remote",
@@ -178,7 +93,7 @@ async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() 
     }
 
     let res = child.await.unwrap();
-    remote.shutdown().await;
+    drop(remote);
     let stdout = String::from_utf8_lossy(&res.stdout);
     let stderr = String::from_utf8_lossy(&res.stderr);
     let json = std::fs::read_to_string(out.join("results.json")).unwrap();

@@ -1,0 +1,152 @@
+//! What several integration tests share: the bundled server's demo secrets (read from the
+//! fixtures it loads), a target profile describing a running bundled server, the environment
+//! that gives the profile its secrets, a scratch folder, and the server as a separate process.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The demo secrets, read from the fixtures the server loads.
+pub struct Demo {
+    pub pa_secret: String,
+    pub pa2_secret: String,
+    pub pd_secret: String,
+    pub password: String,
+}
+
+pub fn demo_secrets() -> Demo {
+    let read = |file: &str| -> toml::Table {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(file);
+        toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let clients = read("clients.toml");
+    let secret = |id: &str| {
+        clients["client"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"].as_str() == Some(id))
+            .and_then(|c| c["secret"].as_str())
+            .unwrap()
+            .to_string()
+    };
+    let members = read("members.toml");
+    let password = members["member"][0]["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    Demo {
+        pa_secret: secret("patient-access-app"),
+        pa2_secret: secret("patient-access-app-2"),
+        pd_secret: secret("provider-directory-app"),
+        password,
+    }
+}
+
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A profile of the bundled server at `urls`, endpoints left out.
+pub fn profile(name: &str, patient_access: &str, provider_directory: &str, extra: &str) -> String {
+    format!(
+        r#"name = "{name}"
+[patient_access]
+base_url = "{patient_access}"
+{extra}
+[provider_directory]
+base_url = "{provider_directory}"
+[clients.patient_access]
+client_id = "patient-access-app"
+client_secret_env = "RT_PA_SECRET"
+redirect_uri = "https://client-app.com/redirect"
+redirect_uri_slash = "https://client-app.com/callback/"
+[clients.patient_access_2]
+client_id = "patient-access-app-2"
+client_secret_env = "RT_PA2_SECRET"
+[clients.provider_directory]
+client_id = "provider-directory-app"
+client_secret_env = "RT_PD_SECRET"
+redirect_uri = "https://directory-app.example.org/callback"
+[[members]]
+username = "sbx-patientAccessMember-1"
+password_env = "RT_MEMBER1_PASSWORD"
+patient_id = "ffaa7043-d695-4cf0-a541-945bca539041"
+[[members]]
+patient_id = "b5631ecf-b58c-48f5-87f0-b9988f41969b"
+"#
+    )
+}
+
+pub fn env_of(demo: &Demo) -> [(&'static str, String); 4] {
+    [
+        ("RT_PA_SECRET", demo.pa_secret.clone()),
+        ("RT_PA2_SECRET", demo.pa2_secret.clone()),
+        ("RT_PD_SECRET", demo.pd_secret.clone()),
+        ("RT_MEMBER1_PASSWORD", demo.password.clone()),
+    ]
+}
+
+/// The reference server as its own process (`reference-server`, built beside `smartcheck`
+/// by `cargo test --workspace`; `smartcheck serve`, the same server, when it is not there),
+/// on an ephemeral loopback port. Killed on drop.
+pub struct ServerProcess {
+    child: Child,
+    /// The root URL it printed (`http://127.0.0.1:PORT`).
+    pub root: String,
+}
+
+impl ServerProcess {
+    pub fn start() -> ServerProcess {
+        let smartcheck = Path::new(env!("CARGO_BIN_EXE_smartcheck"));
+        let own =
+            smartcheck.with_file_name(format!("reference-server{}", std::env::consts::EXE_SUFFIX));
+        let mut command = if own.exists() {
+            Command::new(own)
+        } else {
+            let mut c = Command::new(smartcheck);
+            c.arg("serve");
+            c
+        };
+        let mut child = command
+            .args(["--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the reference server starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().unwrap().unwrap();
+        let addr = first
+            .strip_prefix("reference server listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+            .to_string();
+        // Keep reading its output so a full pipe never blocks it.
+        std::thread::spawn(move || for _ in lines {});
+        ServerProcess {
+            child,
+            root: format!("http://{addr}"),
+        }
+    }
+
+    pub fn patient_access(&self) -> String {
+        format!("{}/fhir", self.root)
+    }
+
+    pub fn provider_directory(&self) -> String {
+        format!("{}/provider-directory/fhir", self.root)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
