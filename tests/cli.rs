@@ -238,3 +238,43 @@ fn a_literal_secret_in_a_profile_is_refused() {
         "the secret is quoted: {err}"
     );
 }
+
+#[test]
+fn every_shipped_target_profile_parses() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("targets");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let profile = smartcheck::target::profile::Profile::load(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        profile.access(&path).unwrap();
+    }
+}
+
+#[test]
+fn the_healthpartners_profile_names_every_missing_variable_before_any_request() {
+    let profile = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/targets/healthpartners-sandbox.toml"
+    );
+    for command in ["run", "load"] {
+        let out = smartcheck()
+            .args([command, "--target", profile, "--out"])
+            .arg(concat!(env!("CARGO_TARGET_TMPDIR"), "/hp-out"))
+            .env_remove("HP_CLIENT_SECRET")
+            .env_remove("HP_MEMBER1_PASSWORD")
+            .env_remove("HP_MEMBER2_PASSWORD")
+            .env_remove("HP_MEMBER3_PASSWORD")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for var in [
+            "HP_CLIENT_SECRET",
+            "HP_MEMBER1_PASSWORD",
+            "HP_MEMBER2_PASSWORD",
+            "HP_MEMBER3_PASSWORD",
+        ] {
+            assert!(stderr.contains(var), "{command}: {stderr}");
+        }
+    }
+}
