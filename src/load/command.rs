@@ -320,6 +320,7 @@ async fn prepare_target(
         .collect();
     let mut target = LoadTarget::from_vars(&profile.name, &vars, members).map_err(usage)?;
     target.production = profile.production;
+    target.access = access;
     if !target.is_loopback() {
         say(&format!(
             "smartcheck load: {} is not on this machine; the run is bounded by --duration and \
@@ -339,7 +340,7 @@ fn spawn_background(
     let mut tasks = Vec::new();
     let c = ctx.clone();
     tasks.push(tokio::spawn(async move {
-        let client = reqwest::Client::new();
+        let client = c.target.client_builder().build().unwrap_or_default();
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         loop {
             tick.tick().await;

@@ -32,8 +32,9 @@ pub async fn run(
     transactions: Arc<Vec<traffic::Transaction>>,
     shape: Shape,
 ) -> Result<(&'static str, u64), String> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
+    let client = ctx
+        .target
+        .client_builder()
         .no_gzip()
         .user_agent(concat!("smartcheck/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(shape.max_in_flight)

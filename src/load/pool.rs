@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use super::recorder::{Answer, Recorder};
 use super::target::{Client, LoadTarget, Member};
-use crate::flow::login_form::{self, Credentials, FormLoginSettings};
+use crate::flow::login_form::Credentials;
 use crate::http::Session;
 use crate::report::redact::Redactor;
 
@@ -107,7 +107,11 @@ impl TokenPool {
                 .directory_client
                 .as_ref()
                 .ok_or("the profile needs a provider-directory client for directory searches")?;
-            let token = client_credentials(&reqwest::Client::new(), target, client)
+            let http = target
+                .client_builder()
+                .build()
+                .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+            let token = client_credentials(&http, target, client)
                 .await
                 .map_err(|e| format!("provider-directory token: {e}"))?;
             pool.directory = RwLock::new(Some(token));
@@ -181,7 +185,7 @@ pub async fn login(
     let mut redactor = Redactor::default();
     redactor.add(&member.password);
     redactor.add(&pa.secret);
-    let mut session = Session::new(redactor)?;
+    let mut session = Session::with_policy(redactor, &target.access.http)?;
     let mut authorize =
         url::Url::parse(&target.authorize).map_err(|e| format!("authorize URL: {e}"))?;
     authorize
@@ -197,12 +201,12 @@ pub async fn login(
         password: &member.password,
     };
     let started = Instant::now();
-    let redirect = login_form::login(
+    let redirect = crate::flow::sign_in(
+        &target.access.login,
         &mut session,
         authorize.as_str(),
         &pa.redirect_uri,
         &credentials,
-        &FormLoginSettings::default(),
     )
     .await;
     let note = |answer: Answer, since: Instant, name: &str| {

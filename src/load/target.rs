@@ -3,6 +3,7 @@
 //! as the conformance run (the bundled server's or a target profile's).
 
 use crate::scenario::vars::Vars;
+use crate::target::access::Access;
 
 /// A client's credentials.
 #[derive(Clone)]
@@ -43,6 +44,8 @@ pub struct LoadTarget {
     pub members: Vec<Member>,
     /// Marked `production = true` in its profile.
     pub production: bool,
+    /// The profile's HTTP policy and login driver (the defaults for the bundled server).
+    pub access: Access,
 }
 
 // Never print a secret: only names and URLs.
@@ -89,7 +92,13 @@ impl LoadTarget {
             directory_client,
             members,
             production: false,
+            access: Access::default(),
         })
+    }
+
+    /// A client builder with the profile's timeout and CA roots.
+    pub fn client_builder(&self) -> reqwest::ClientBuilder {
+        self.access.http.client_builder()
     }
 
     /// Whether every URL the run uses is on this machine.
