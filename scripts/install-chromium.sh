@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Installs Debian's headless-capable Chromium and its driver for tests/report_browser.rs:
+# Installs what the tests need beyond cargo: Debian's headless-capable Chromium and its driver
+# (tests/report_browser.rs, tests/login_browser.rs) and the openssl command (tests/tls_ca.rs):
 #   scripts/install-chromium.sh
-# Idempotent: does nothing when /usr/bin/chromium and /usr/bin/chromedriver are both present.
-# Otherwise installs the Debian packages `chromium` and `chromium-driver` with apt-get
-# (non-interactive; through sudo when not run as root), plus `fonts-liberation`: without
-# recommends a bare image may have no font at all and the screenshot would show no text.
+# Idempotent: does nothing when /usr/bin/chromium, /usr/bin/chromedriver and openssl are
+# present. Otherwise installs the Debian packages `chromium`, `chromium-driver` and `openssl`
+# with apt-get (non-interactive; through sudo when not run as root), plus `fonts-liberation`:
+# without recommends a bare image may have no font at all and the screenshot would show no text.
 set -euo pipefail
 
 CHROMIUM=/usr/bin/chromium
 DRIVER=/usr/bin/chromedriver
 
-if [[ -x $CHROMIUM && -x $DRIVER ]]; then
-    echo "chromium already installed: $CHROMIUM, $DRIVER"
+if [[ -x $CHROMIUM && -x $DRIVER ]] && command -v openssl >/dev/null 2>&1; then
+    echo "chromium already installed: $CHROMIUM, $DRIVER; openssl: $(command -v openssl)"
     exit 0
 fi
 
@@ -31,7 +32,7 @@ fi
 
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
 "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    chromium chromium-driver fonts-liberation
+    chromium chromium-driver fonts-liberation openssl
 
 for f in "$CHROMIUM" "$DRIVER"; do
     if [[ ! -x $f ]]; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command, and what .ci/run runs: installs what the tests need beyond
-# cargo (Debian's chromium and chromium-driver, for the report's browser check), then runs
-# every test of the workspace.
+# cargo (Debian's chromium and chromium-driver, for the report's browser check and the browser
+# login driver; openssl, for the private-CA test), then runs every test of the workspace with
+# every feature (the browser login driver is behind `browser`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-chromium.sh
-cargo test --workspace
+cargo test --workspace --all-features
