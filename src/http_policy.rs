@@ -144,6 +144,11 @@ fn http_date(text: &str) -> Option<SystemTime> {
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
     let month = MONTHS.iter().position(|m| m == month)? as i64 + 1;
+    // Four digits (RFC 9110 5.6.7): a longer year from a hostile server would overflow the
+    // arithmetic below.
+    if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
     let hms: Vec<u64> = time
         .split(':')
@@ -157,7 +162,7 @@ fn http_date(text: &str) -> Option<SystemTime> {
     }
     let days = reference_server::fhirtime::days_from_civil(year, month, day);
     let secs = u64::try_from(days).ok()? * 86_400 + h * 3600 + m * 60 + s;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(secs))
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }
 
 #[cfg(test)]
@@ -183,7 +188,16 @@ mod tests {
         // A date in the past means now.
         let past = with_retry_after("Sun, 06 Nov 1994 08:49:00 GMT");
         assert_eq!(retry_after(&past, now), Some(Duration::ZERO));
-        for bad in ["soon", "-3", "Sun, 06 Nov 1994 25:00:00 GMT", "06 Nov 1994"] {
+        for bad in [
+            "soon",
+            "-3",
+            "Sun, 06 Nov 1994 25:00:00 GMT",
+            "06 Nov 1994",
+            // Years no calendar reaches (they overflowed SystemTime: a panic).
+            "Sun, 06 Nov 300000000000 08:49:37 GMT",
+            "Sun, 06 Nov 9223372036854775807 08:49:37 GMT",
+            "Sun, 06 Nov -1994 08:49:37 GMT",
+        ] {
             assert_eq!(retry_after(&with_retry_after(bad), now), None, "{bad}");
         }
     }
