@@ -40,7 +40,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("id-token"), (2, 17));
     assert_eq!(count("refresh"), (3, 12));
     assert_eq!(count("revocation"), (6, 20));
-    assert_eq!(count("compartment"), (10, 24));
+    assert_eq!(count("compartment"), (10, 32));
     assert_eq!(count("everything"), (4, 20));
     assert_eq!(count("input"), (9, 18));
     assert_eq!(result.cases.len(), 85);

@@ -97,8 +97,11 @@ impl Access {
     ) -> Result<Access, String> {
         let mut policy = HttpPolicy::default();
         if let Some(rate) = http.rate_limit {
-            if !(rate > 0.0 && rate.is_finite()) {
-                return Err(format!("[http] rate_limit must be above 0, not {rate}"));
+            // Bounded both ways: a pacer interval must fit a Duration.
+            if !(0.001..=1_000_000.0).contains(&rate) {
+                return Err(format!(
+                    "[http] rate_limit must be between 0.001 and 1000000 requests per second, not {rate}"
+                ));
             }
             policy.pacer = Some(std::sync::Arc::new(Pacer::new(rate)));
         }
@@ -187,6 +190,8 @@ mod tests {
     fn bad_values_are_refused_with_the_field() {
         for (text, field) in [
             ("[http]\nrate_limit = 0\n", "rate_limit"),
+            ("[http]\nrate_limit = 1e-300\n", "rate_limit"),
+            ("[http]\nrate_limit = nan\n", "rate_limit"),
             ("[http]\ntimeout_secs = -1\n", "timeout_secs"),
             ("[http]\nretries = 99\n", "retries"),
             ("[http]\nca_cert = \"no-such.pem\"\n", "no-such.pem"),
