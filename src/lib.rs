@@ -23,5 +23,6 @@ pub mod report;
 pub mod requirements;
 pub mod run;
 pub mod scenario;
+pub mod selftest;
 pub mod serve;
 pub mod target;

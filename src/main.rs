@@ -104,6 +104,27 @@ Built-in profiles: member-mix (default), directory, healthz; or a path to a .tom
         #[arg(long, default_value = "out-merged", value_name = "DIR")]
         out: PathBuf,
     },
+    /// Prove every check can fail: the suite against the clean bundled server (all must
+    /// pass) and against one bundled server per fault switch (a check of the requirements
+    /// the fault violates must fail, no other may); prints the matrix, writes selftest.json.
+    #[command(after_help = "Examples:
+  smartcheck selftest                       # every fault; out-selftest/selftest.json
+  smartcheck selftest --fault code-reusable --fault pkce-not-verified
+
+Exit codes: 0 the clean server passes, every fault is caught by a check of its own
+requirements and by no other, and every requirement has a fault (or a written reason);
+1 otherwise; 2 usage error; 3 harness error.")]
+    Selftest {
+        /// Only this fault (its kebab-case name); repeat for more. Default: every fault.
+        #[arg(long = "fault", value_name = "NAME")]
+        faults: Vec<String>,
+        /// Folder for selftest.json.
+        #[arg(long, default_value = "out-selftest", value_name = "DIR")]
+        out: PathBuf,
+        /// Suite runs at once (each against its own in-process server).
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+    },
     /// Run the bundled reference server (the embedded default target) until Ctrl-C.
     Serve(reference_server::Config),
 }
@@ -217,6 +238,18 @@ async fn main() -> ExitCode {
             threshold,
             out,
         } => smartcheck::load::merge::run(&inputs, &threshold, &out),
+        Command::Selftest {
+            faults,
+            out,
+            parallel,
+        } => {
+            let options = smartcheck::selftest::Options {
+                out,
+                faults,
+                parallel,
+            };
+            smartcheck::selftest::run(&options).await
+        }
         Command::Serve(config) => smartcheck::serve::run(config).await,
     }
 }

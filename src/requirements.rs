@@ -28,6 +28,10 @@ pub struct Requirement {
     /// What was chosen where the sources are silent or disagree.
     #[serde(default)]
     pub choice: Option<String>,
+    /// Why no fault switch of the reference server violates this rule (the self-test
+    /// accepts an uncovered requirement only with a reason).
+    #[serde(default)]
+    pub no_fault: Option<String>,
 }
 
 /// All rules, in catalogue order.

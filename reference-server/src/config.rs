@@ -59,6 +59,21 @@ pub struct Config {
     #[arg(long, env = "REFSERVER_SIGNING_KEY")]
     pub signing_key: Option<PathBuf>,
 
+    /// Switch on a fault (a realistic defect, for proving the checks; see `--help` of
+    /// `smartcheck selftest`); repeat or separate with commas. Off by default.
+    #[arg(
+        long = "fault",
+        env = "REFSERVER_FAULTS",
+        value_delimiter = ',',
+        value_name = "FAULT"
+    )]
+    pub faults: Vec<crate::faults::Fault>,
+
+    /// Serve `GET`/`PUT /admin/faults` to switch faults on a running server (loopback
+    /// test setups only: it has no authentication).
+    #[arg(long, env = "REFSERVER_ADMIN")]
+    pub admin: bool,
+
     /// Benchmarks only: wait this many milliseconds before answering any request.
     #[arg(long, env = "REFSERVER_INJECT_DELAY_MS", default_value_t = 0)]
     pub inject_delay_ms: u64,

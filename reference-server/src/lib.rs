@@ -6,10 +6,12 @@
 //! (Patient Access and Provider Directory APIs), `member` (grant revocation), `discovery`
 //! and `home`.
 
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod data;
 pub mod discovery;
+pub mod faults;
 pub mod fhir;
 pub mod fhirtime;
 pub mod gateway;
@@ -47,7 +49,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let injected = inject::Injected::from_config(&state.config);
+    let admin = if state.config.admin {
+        admin::router()
+    } else {
+        Router::new()
+    };
     let router = Router::new()
+        .merge(admin)
         .merge(home::router())
         .merge(discovery::router())
         .merge(auth::router())
@@ -78,6 +86,7 @@ pub fn build_state(config: Config, root: &str) -> Result<AppState, String> {
         None => keys::SigningKey::generate()?,
     };
     let registry = registry::Registry::load(config.seed, config.members)?;
+    let config_faults = config.faults.clone();
     // Sandbox members' records up front; generated members' on first use.
     let fixture_members = registry.members().len() - config.members as usize;
     let data = store::DataStore::new(config.seed, &registry, fixture_members);
@@ -88,6 +97,7 @@ pub fn build_state(config: Config, root: &str) -> Result<AppState, String> {
         data,
         key,
         tokens: tokens::TokenStore::default(),
+        faults: faults::FaultSwitches::with(&config_faults),
     }))
 }
 

@@ -4,6 +4,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::faults::FaultSwitches;
 use crate::keys::SigningKey;
 use crate::registry::Registry;
 use crate::store::DataStore;
@@ -23,6 +24,8 @@ pub struct Shared {
     pub data: DataStore,
     pub key: SigningKey,
     pub tokens: TokenStore,
+    /// The defects switched on (none by default).
+    pub faults: FaultSwitches,
 }
 
 impl AppState {

@@ -20,7 +20,7 @@ pub async fn run(
     scenarios: &[Scenario],
     catalogue: &Catalogue,
     vars: &Vars,
-    progress: &mut dyn FnMut(&CaseResult),
+    progress: &mut (dyn FnMut(&CaseResult) + Send),
 ) -> RunResult {
     run_with(
         &Access::default(),
@@ -40,7 +40,7 @@ pub async fn run_with(
     scenarios: &[Scenario],
     catalogue: &Catalogue,
     vars: &Vars,
-    progress: &mut dyn FnMut(&CaseResult),
+    progress: &mut (dyn FnMut(&CaseResult) + Send),
 ) -> RunResult {
     let started = Instant::now();
     let mut cases = Vec::new();

@@ -1,0 +1,264 @@
+//! Fault switches: realistic defects a vendor ships, each off by default, each naming the
+//! requirement ids (`scenarios/requirements.toml`) it violates. They exist so that every
+//! check of the suite can be shown to catch the defect it is for (`smartcheck selftest`).
+//! Switched by `--fault NAME` (repeatable; `REFSERVER_FAULTS=a,b`), by the admin endpoint
+//! (`--admin`: `GET`/`PUT /admin/faults`), or directly on a server's state in-process.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A defect the server can be switched to have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Fault {
+    // Discovery.
+    /// The SMART configuration also advertises the `plain` PKCE method.
+    PkcePlainAdvertised,
+    /// The SMART configuration leaves out the token endpoint.
+    SmartConfigWithoutTokenEndpoint,
+    /// The CapabilityStatement declares no SMART security service.
+    MetadataWithoutSmartSecurity,
+    // Authorization endpoint.
+    /// A redirect_uri that starts with a registered URI is accepted.
+    RedirectPrefixMatch,
+    /// redirect_uri is compared ignoring case.
+    RedirectCaseInsensitive,
+    /// A trailing slash more or less on redirect_uri is ignored.
+    RedirectTrailingSlashIgnored,
+    /// An unregistered redirect_uri gets a redirect with an error instead of an error page.
+    RedirectOnBadUri,
+    /// The `state` is not returned on the redirect.
+    StateNotEchoed,
+    /// A resource-specific patient scope (`patient/Patient.rs`) is accepted.
+    ScopeResourceSpecificAccepted,
+    /// Write scopes (`patient/*.cruds`, `patient/*.*`) are accepted.
+    ScopeWriteAccepted,
+    /// User-level scopes (`user/*.rs`) are accepted.
+    ScopeUserLevelAccepted,
+    /// A system scope on a Patient Access authorization is accepted.
+    ScopeSystemOnPatientAppAccepted,
+    /// The granted scope is wider than the requested one (`patient/*.cruds` added).
+    ScopeSilentlyWidened,
+    /// A wrong password signs the member in.
+    WrongPasswordAccepted,
+    /// A denied consent still redirects with a code.
+    ConsentDenialIssuesCode,
+    /// PKCE with the `plain` method is accepted.
+    PkcePlainAccepted,
+    /// Any `aud` is accepted.
+    AudienceNotChecked,
+    /// A Provider Directory app may use the authorization code grant.
+    DirectoryAppAuthorizeAllowed,
+    // Token endpoint.
+    /// An authorization code can be exchanged more than once.
+    CodeReusable,
+    /// An authorization code never expires.
+    CodeNeverExpires,
+    /// The code exchange does not compare redirect_uri with the authorization request's.
+    CodeNotBoundToRedirectUri,
+    /// The PKCE code_verifier is not checked.
+    PkceNotVerified,
+    /// A failed client authentication is 400 without `WWW-Authenticate`.
+    InvalidClientAsBadRequest,
+    /// Token responses lack `Cache-Control: no-store` and `Pragma: no-cache`.
+    TokenCacheHeadersMissing,
+    /// Token errors are HTML pages instead of OAuth error JSON.
+    TokenErrorsNotJson,
+    /// The code exchange's response has no `patient`.
+    TokenResponseWithoutPatient,
+    /// Introspection says every token is active.
+    IntrospectionAlwaysActive,
+    /// The id_token is signed with a key that is not in the JWKS.
+    IdTokenForeignKey,
+    /// The id_token's `aud` is not the client.
+    IdTokenWrongAudience,
+    /// A Patient Access app may use the client credentials grant.
+    ClientCredentialsForPatientApp,
+    /// A client-credentials token carries a patient claim.
+    PatientClaimOnSystemToken,
+    /// A refresh token works after its grant was revoked.
+    RefreshAfterRevocation,
+    /// A refresh token works for another client.
+    RefreshNotBoundToClient,
+    // Gateway.
+    /// An expired access token is accepted.
+    ExpiredTokenAccepted,
+    /// A revoked access token is accepted.
+    RevokedTokenAccepted,
+    /// A 401 has no `WWW-Authenticate` header.
+    MissingWwwAuthenticate,
+    /// The subscription plan of the token's client is not checked.
+    PlanNotChecked,
+    /// The Patient Access API accepts a token without a patient claim.
+    PatientAccessWithoutPatientClaim,
+    /// A patient token reads another patient's data.
+    OtherPatientDataReturned,
+    // FHIR APIs.
+    /// Searches answer a `collection` Bundle instead of a `searchset`.
+    SearchNotSearchset,
+    /// The Provider Directory does not serve HealthcareService.
+    DirectoryTypeMissing,
+    /// `$everything`'s last page links back to the first.
+    EverythingNextLoops,
+    /// `$everything`'s `next` links point to another origin.
+    EverythingNextForeignOrigin,
+    /// `$everything` leaves out a resource between pages.
+    EverythingSkipsResources,
+    /// `$everything` repeats a resource on two pages.
+    EverythingDuplicatesResources,
+    /// `$everything` ignores `_count`.
+    EverythingIgnoresCount,
+    /// `$everything` includes a resource of another patient.
+    EverythingOutsideCompartment,
+    /// A malformed parameter makes the server answer 500.
+    ServerErrorOnBadInput,
+}
+
+/// What each fault is and which rules it breaks.
+pub struct FaultInfo {
+    pub fault: Fault,
+    /// The requirement ids the defect violates: the checks of these ids must catch it, and
+    /// no check of another id may notice it.
+    pub requirements: &'static [&'static str],
+}
+
+impl Fault {
+    /// Every fault, in declaration order.
+    pub fn all() -> Vec<Fault> {
+        use clap::ValueEnum;
+        Fault::value_variants().to_vec()
+    }
+
+    /// The kebab-case name (`code-reusable`), as `--fault` takes it.
+    pub fn name(self) -> String {
+        use clap::ValueEnum;
+        self.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
+
+    /// A fault by its name.
+    pub fn parse(name: &str) -> Option<Fault> {
+        use clap::ValueEnum;
+        Fault::from_str(name, true).ok()
+    }
+
+    /// One line: the defect.
+    pub fn defect(self) -> String {
+        use clap::ValueEnum;
+        self.to_possible_value()
+            .and_then(|v| v.get_help().map(|h| h.to_string()))
+            .unwrap_or_default()
+    }
+
+    /// The requirement ids the defect violates.
+    pub fn requirements(self) -> &'static [&'static str] {
+        use Fault::*;
+        match self {
+            PkcePlainAdvertised => &["DISC-PKCE-S256"],
+            SmartConfigWithoutTokenEndpoint => &["DISC-SMART-CONFIG"],
+            MetadataWithoutSmartSecurity => &["DISC-METADATA"],
+            ConsentDenialIssuesCode => &["AUTHZ-CONSENT"],
+            PkcePlainAccepted => &["AUTHZ-PKCE"],
+            AudienceNotChecked => &["AUTHZ-AUD"],
+            TokenErrorsNotJson => &["TOKEN-ERRORS"],
+            TokenResponseWithoutPatient => &["TOKEN-RESPONSE"],
+            IntrospectionAlwaysActive => &["INTROSPECT"],
+            PatientAccessWithoutPatientClaim => &["GW-PA-CLAIMS"],
+            SearchNotSearchset => &["FHIR-READ-SEARCH"],
+            DirectoryTypeMissing => &["FHIR-DIRECTORY"],
+            RedirectPrefixMatch | RedirectCaseInsensitive | RedirectTrailingSlashIgnored => {
+                &["AUTHZ-REDIRECT-EXACT", "AUTHZ-NO-REDIRECT-ON-BAD-URI"]
+            }
+            RedirectOnBadUri => &["AUTHZ-NO-REDIRECT-ON-BAD-URI"],
+            StateNotEchoed => &["AUTHZ-PARAMS", "AUTHZ-CONSENT"],
+            ScopeResourceSpecificAccepted
+            | ScopeWriteAccepted
+            | ScopeUserLevelAccepted
+            | ScopeSystemOnPatientAppAccepted
+            | ScopeSilentlyWidened => &["AUTHZ-SCOPE-POLICY"],
+            WrongPasswordAccepted => &["AUTHZ-LOGIN"],
+            DirectoryAppAuthorizeAllowed => &["AUTHZ-UNAUTHORIZED-CLIENT", "TOKEN-PLAN-GRANT"],
+            CodeReusable => &["CODE-SINGLE-USE"],
+            CodeNeverExpires => &["CODE-LIFETIME"],
+            CodeNotBoundToRedirectUri | PkceNotVerified => &["CODE-BINDING"],
+            InvalidClientAsBadRequest => &["TOKEN-CLIENT-AUTH"],
+            TokenCacheHeadersMissing => &["TOKEN-NO-STORE"],
+            IdTokenForeignKey | IdTokenWrongAudience => &["TOKEN-ID-TOKEN"],
+            ClientCredentialsForPatientApp => &["TOKEN-PLAN-GRANT"],
+            PatientClaimOnSystemToken => &["TOKEN-CC-SCOPE", "GW-PD-CLAIMS"],
+            RefreshAfterRevocation => &["MEMBER-REVOKE", "REVOKE"],
+            RefreshNotBoundToClient => &["TOKEN-REFRESH"],
+            ExpiredTokenAccepted | MissingWwwAuthenticate => &["GW-401"],
+            RevokedTokenAccepted => &["GW-401", "MEMBER-REVOKE", "REVOKE"],
+            PlanNotChecked => &["GW-PLAN"],
+            OtherPatientDataReturned => &["GW-COMPARTMENT"],
+            EverythingNextLoops
+            | EverythingNextForeignOrigin
+            | EverythingSkipsResources
+            | EverythingDuplicatesResources
+            | EverythingIgnoresCount => &["FHIR-EVERYTHING"],
+            EverythingOutsideCompartment => &["FHIR-EVERYTHING", "GW-COMPARTMENT"],
+            ServerErrorOnBadInput => &["INPUT-4XX"],
+        }
+    }
+
+    fn bit(self) -> u64 {
+        1 << (self as u32)
+    }
+}
+
+/// The switches of a running server (all off by default). Cheap to read on every request.
+#[derive(Debug, Default)]
+pub struct FaultSwitches(AtomicU64);
+
+impl FaultSwitches {
+    /// Switches with `faults` on.
+    pub fn with(faults: &[Fault]) -> FaultSwitches {
+        let s = FaultSwitches::default();
+        s.set(faults);
+        s
+    }
+
+    /// Whether `fault` is on.
+    pub fn on(&self, fault: Fault) -> bool {
+        self.0.load(Ordering::Relaxed) & fault.bit() != 0
+    }
+
+    /// Turns exactly `faults` on (and every other off).
+    pub fn set(&self, faults: &[Fault]) {
+        let bits = faults.iter().fold(0, |b, f| b | f.bit());
+        self.0.store(bits, Ordering::Relaxed);
+    }
+
+    /// The faults that are on.
+    pub fn active(&self) -> Vec<Fault> {
+        Fault::all().into_iter().filter(|f| self.on(*f)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_has_a_name_a_defect_and_requirements() {
+        let all = Fault::all();
+        assert!(all.len() >= 25 && all.len() <= 64, "{}", all.len());
+        for f in all {
+            assert_eq!(Fault::parse(&f.name()), Some(f));
+            assert!(!f.defect().is_empty(), "{f:?}");
+            assert!(!f.requirements().is_empty(), "{f:?}");
+        }
+        assert_eq!(Fault::CodeReusable.name(), "code-reusable");
+    }
+
+    #[test]
+    fn switches_turn_on_exactly_what_is_set() {
+        let s = FaultSwitches::with(&[Fault::CodeReusable, Fault::PlanNotChecked]);
+        assert!(s.on(Fault::CodeReusable) && s.on(Fault::PlanNotChecked));
+        assert!(!s.on(Fault::PkceNotVerified));
+        s.set(&[Fault::PkceNotVerified]);
+        assert_eq!(s.active(), [Fault::PkceNotVerified]);
+        s.set(&[]);
+        assert!(s.active().is_empty());
+    }
+}
