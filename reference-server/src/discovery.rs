@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use crate::faults::{Fault, FaultSwitches};
 use crate::outcome::FHIR_JSON;
 use crate::state::AppState;
 use crate::urls::{OAUTH_PATH, PATIENT_ACCESS_PATH, PROVIDER_DIRECTORY_PATH, Urls};
@@ -68,8 +69,24 @@ pub fn smart_document(urls: &Urls) -> Value {
     })
 }
 
+/// The SMART configuration as served, with the discovery faults applied.
+fn served_smart_document(urls: &Urls, faults: &FaultSwitches) -> Value {
+    let mut doc = smart_document(urls);
+    if faults.on(Fault::PkcePlainAdvertised) {
+        // Fault: `plain` listed "for older clients" (RFC 7636 4.2 allows it; SMART forbids it).
+        doc["code_challenge_methods_supported"] = json!(["S256", "plain"]);
+    }
+    if faults.on(Fault::SmartConfigWithoutTokenEndpoint)
+        && let Some(doc) = doc.as_object_mut()
+    {
+        // Fault: the token endpoint left out (as if only the OpenID configuration had it).
+        doc.remove("token_endpoint");
+    }
+    doc
+}
+
 async fn smart_configuration(State(state): State<AppState>) -> Response {
-    axum::Json(smart_document(&state.urls)).into_response()
+    axum::Json(served_smart_document(&state.urls, &state.faults)).into_response()
 }
 
 async fn openid_configuration(State(state): State<AppState>) -> Response {
@@ -90,8 +107,8 @@ async fn openid_configuration(State(state): State<AppState>) -> Response {
 }
 
 /// The CapabilityStatement security section, with the same endpoints as discovery.
-fn security(urls: &Urls) -> Value {
-    json!({
+fn security(urls: &Urls, faults: &FaultSwitches) -> Value {
+    let mut security = json!({
         "cors": false,
         "service": [{
             "coding": [{
@@ -110,11 +127,19 @@ fn security(urls: &Urls) -> Value {
                 { "url": "register", "valueUri": urls.register }
             ]
         }]
-    })
+    });
+    if faults.on(Fault::MetadataWithoutSmartSecurity)
+        && let Some(security) = security.as_object_mut()
+    {
+        // Fault: the OAuth URIs are there but no security service declares SMART-on-FHIR.
+        security.remove("service");
+    }
+    security
 }
 
 fn capability_statement(
     urls: &Urls,
+    faults: &FaultSwitches,
     base: &str,
     name: &str,
     resources: Value,
@@ -133,7 +158,7 @@ fn capability_statement(
         "fhirVersion": "4.0.1",
         "format": ["json"],
         "implementationGuide": implementation_guides,
-        "rest": [{ "mode": "server", "security": security(urls), "resource": resources }]
+        "rest": [{ "mode": "server", "security": security(urls, faults), "resource": resources }]
     })
 }
 
@@ -258,6 +283,7 @@ async fn patient_access_metadata(State(state): State<AppState>) -> Response {
         .collect();
     fhir_json(capability_statement(
         &state.urls,
+        &state.faults,
         &state.urls.patient_access,
         "Patient Access API",
         json!(resources),
@@ -277,6 +303,7 @@ async fn directory_metadata(State(state): State<AppState>) -> Response {
         .collect();
     fhir_json(capability_statement(
         &state.urls,
+        &state.faults,
         &state.urls.provider_directory,
         "Provider Directory API",
         json!(resources),

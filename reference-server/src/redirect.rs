@@ -1,10 +1,27 @@
 //! Redirect URI rules (seed 002 "Redirect URI rules"; RFC 6749 3.1.2.2 and 4.1.2.1).
 
+use crate::faults::{Fault, FaultSwitches};
+
 /// Whether `candidate` is one of the client's registered URIs, by simple string comparison
 /// (RFC 3986 6.2.1): a trailing slash, case, port, scheme, query or fragment difference makes
 /// a different URI. No normalisation on purpose: the seed says "URIs must match exactly".
 pub fn is_registered(registered: &[String], candidate: &str) -> bool {
     registered.iter().any(|r| r == candidate)
+}
+
+/// [`is_registered`] as the authorization endpoint applies it, with the redirect URI faults
+/// switched on in `faults` (each a normalisation vendors ship).
+pub fn accepts(registered: &[String], candidate: &str, faults: &FaultSwitches) -> bool {
+    registered.iter().any(|r| {
+        r == candidate
+            // Fault: "starts with" instead of "equals" (`/redirect/more`, `?extra=1`).
+            || (faults.on(Fault::RedirectPrefixMatch) && candidate.starts_with(r.as_str()))
+            // Fault: case folded before comparing (URIs are case-sensitive but the host).
+            || (faults.on(Fault::RedirectCaseInsensitive) && r.eq_ignore_ascii_case(candidate))
+            // Fault: trailing slashes trimmed from both before comparing.
+            || (faults.on(Fault::RedirectTrailingSlashIgnored)
+                && r.trim_end_matches('/') == candidate.trim_end_matches('/'))
+    })
 }
 
 /// `redirect_uri` with response parameters added to its query (RFC 6749 4.1.2), keeping any
@@ -56,6 +73,35 @@ mod tests {
             "",
         ] {
             assert!(!is_registered(&r, bad), "{bad} must not match");
+        }
+    }
+
+    #[test]
+    fn each_redirect_fault_lets_its_own_mutation_through() {
+        let r = registered();
+        let clean = FaultSwitches::default();
+        for (fault, good, still_bad) in [
+            (
+                Fault::RedirectPrefixMatch,
+                "https://client-app.com/redirect/extra",
+                "https://CLIENT-APP.com/redirect",
+            ),
+            (
+                Fault::RedirectCaseInsensitive,
+                "https://CLIENT-APP.com/redirect",
+                "https://client-app.com/redirect/",
+            ),
+            (
+                Fault::RedirectTrailingSlashIgnored,
+                "https://client-app.com/callback",
+                "https://client-app.com/redirect?x=1",
+            ),
+        ] {
+            assert!(!accepts(&r, good, &clean), "{good}");
+            let faults = FaultSwitches::with(&[fault]);
+            assert!(accepts(&r, good, &faults), "{fault:?}: {good}");
+            assert!(!accepts(&r, still_bad, &faults), "{fault:?}: {still_bad}");
+            assert!(accepts(&r, "https://client-app.com/redirect", &faults));
         }
     }
 

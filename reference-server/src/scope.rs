@@ -1,6 +1,7 @@
 //! The scope policy (seed 002 "Authorization code flow", "Client credentials flow",
 //! "Scope overview"): a token carries exactly its plan's scopes, nothing else.
 
+use crate::faults::{Fault, FaultSwitches};
 use crate::registry::Plan;
 
 /// Why a requested scope set was refused (`invalid_scope`).
@@ -95,6 +96,58 @@ pub fn grant(requested: &[String], plan: &Plan) -> Result<Vec<String>, ScopeErro
     Ok(plan.scopes.clone())
 }
 
+/// [`grant`] as the authorization endpoint applies it, with the scope faults switched on in
+/// `faults`: each reads a forbidden scope as one the plan allows, the way lenient servers do.
+pub fn grant_with(
+    requested: &[String],
+    plan: &Plan,
+    faults: &FaultSwitches,
+) -> Result<Vec<String>, ScopeError> {
+    let read_as: Vec<String> = requested
+        .iter()
+        .filter_map(|s| lenient(s, faults))
+        .collect();
+    let mut granted = grant(&read_as, plan)?;
+    if faults.on(Fault::ScopeSilentlyWidened) && !granted.iter().any(|s| s == "patient/*.cruds") {
+        // Fault: the app's scope is "upgraded" to full access to the member's record.
+        granted.push("patient/*.cruds".to_string());
+    }
+    Ok(granted)
+}
+
+/// What a server with the scope faults in `faults` reads `scope` as (`None`: dropped).
+fn lenient(scope: &str, faults: &FaultSwitches) -> Option<String> {
+    if let Some(rest) = scope.strip_prefix("user/")
+        && faults.on(Fault::ScopeUserLevelAccepted)
+    {
+        // Fault: user-level scopes taken for patient-level ones.
+        return lenient(&format!("patient/{rest}"), faults);
+    }
+    if scope.starts_with("system/") && faults.on(Fault::ScopeSystemOnPatientAppAccepted) {
+        // Fault: checked against every scope the server supports, not the app's plan; the
+        // system scope is then silently dropped from the patient grant.
+        return None;
+    }
+    if let Some((resource, perms)) = scope
+        .strip_prefix("patient/")
+        .and_then(|r| r.split_once('.'))
+    {
+        if resource != "*" && faults.on(Fault::ScopeResourceSpecificAccepted) {
+            // Fault: a resource-specific scope counted as "within" the wildcard.
+            return lenient(&format!("patient/*.{perms}"), faults);
+        }
+        let covers_rs = perms == "*"
+            || (perms.contains('r')
+                && perms.contains('s')
+                && perms.chars().all(|c| "cruds".contains(c)));
+        if perms != "rs" && covers_rs && faults.on(Fault::ScopeWriteAccepted) {
+            // Fault: the permissions checked to include read and search, not to be exactly rs.
+            return Some("patient/*.rs".to_string());
+        }
+    }
+    Some(scope.to_string())
+}
+
 /// The scopes of a refresh: a subset of the original grant, never wider (RFC 6749 6).
 pub fn narrow(requested: &[String], original: &[String]) -> Result<Vec<String>, ScopeError> {
     match requested.iter().find(|s| !original.contains(s)) {
@@ -168,6 +221,33 @@ mod tests {
         );
         assert_eq!(parse("   ").unwrap_err(), ScopeError::Missing);
         assert_eq!(parse("openid \"x\"").unwrap_err(), ScopeError::Malformed);
+    }
+
+    #[test]
+    fn each_scope_fault_lets_its_own_class_through() {
+        let plan = patient_plan();
+        let base = "openid fhirUser launch/patient";
+        for (fault, scope) in [
+            (Fault::ScopeResourceSpecificAccepted, "patient/Patient.rs"),
+            (Fault::ScopeWriteAccepted, "patient/*.cruds"),
+            (Fault::ScopeWriteAccepted, "patient/*.*"),
+            (Fault::ScopeUserLevelAccepted, "user/*.rs"),
+            (
+                Fault::ScopeSystemOnPatientAppAccepted,
+                "patient/*.rs system/*.rs",
+            ),
+        ] {
+            let requested = req(&format!("{base} {scope}"));
+            let clean = FaultSwitches::default();
+            assert!(grant_with(&requested, &plan, &clean).is_err(), "{scope}");
+            let faults = FaultSwitches::with(&[fault]);
+            assert!(grant_with(&requested, &plan, &faults).is_ok(), "{fault:?}");
+            let v1 = req(&format!("{base} patient/*.read"));
+            assert!(grant_with(&v1, &plan, &faults).is_err(), "{fault:?}");
+        }
+        let faults = FaultSwitches::with(&[Fault::ScopeSilentlyWidened]);
+        let granted = grant_with(&req(&format!("{base} patient/*.rs")), &plan, &faults).unwrap();
+        assert!(granted.contains(&"patient/*.cruds".to_string()));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::pages;
+use crate::faults::Fault;
 use crate::html::error_page;
 use crate::params::{ParamError, Params};
 use crate::redirect;
@@ -54,7 +55,15 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
         }
         Err(e) => return param_page(&e),
     };
-    if !redirect::is_registered(&client.redirect_uris, redirect_uri) {
+    if !redirect::accepts(&client.redirect_uris, redirect_uri, &state.faults) {
+        if state.faults.on(Fault::RedirectOnBadUri) {
+            // Fault: the error is sent to the unverified redirect_uri (an open redirector).
+            let mut pairs = vec![("error", "invalid_request")];
+            if let Some(s) = params.single("state").ok().flatten() {
+                pairs.push(("state", s));
+            }
+            return found(&redirect::with_params(redirect_uri, &pairs));
+        }
         return error_page(
             StatusCode::BAD_REQUEST,
             "invalid_request",
@@ -90,7 +99,10 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
             );
         }
     }
-    if !client.grant_types.contains(&GrantType::AuthorizationCode) {
+    // Fault: the client's allowed grants are only looked at by the token endpoint.
+    if !client.grant_types.contains(&GrantType::AuthorizationCode)
+        && !state.faults.on(Fault::DirectoryAppAuthorizeAllowed)
+    {
         return fail(
             "unauthorized_client",
             "this client may not use the authorization code grant",
@@ -104,14 +116,16 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
         Some(Err(e)) => return fail("invalid_scope", &e.to_string()),
         Some(Ok(s)) => s,
     };
-    let granted = match scope::grant(&requested, plan) {
+    let granted = match scope::grant_with(&requested, plan, &state.faults) {
         Ok(g) => g,
         Err(e) => return fail("invalid_scope", &e.to_string()),
     };
     // SMART's `aud`: optional here because seed 002's example omits it; when sent it must
     // name the Patient Access base (SMART App Launch 2.0.0, "aud" parameter).
+    // Fault: `aud` read but never compared.
     if let Some(aud) = params.single("aud").ok().flatten()
         && aud.trim_end_matches('/') != state.urls.patient_access
+        && !state.faults.on(Fault::AudienceNotChecked)
     {
         return fail(
             "invalid_request",
@@ -125,6 +139,9 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
     ) {
         (None, None) => {}
         (Some(c), Some("S256")) if is_s256_challenge(c) => {}
+        // Fault: `plain` accepted, explicit or by default (RFC 7636 4.3 allows it; SMART
+        // App Launch 2.0 forbids it).
+        (Some(_), None | Some("plain")) if state.faults.on(Fault::PkcePlainAccepted) => {}
         (Some(_), Some("S256")) => {
             return fail(
                 "invalid_request",

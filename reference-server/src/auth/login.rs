@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use super::authorize::{found, no_store};
 use super::pages;
 use super::token::FormBody;
+use crate::faults::Fault;
 use crate::html::{ErrorPage, error_page};
 use crate::params::Params;
 use crate::redirect;
@@ -77,6 +78,8 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Form
             password.as_bytes(),
         )
         .is_ok()
+            // Fault: the password check's result is ignored; a known username is enough.
+            || state.faults.on(Fault::WrongPasswordAccepted)
     });
     let action = format!("{}/login", state.urls.issuer);
     let Some(member) = member else {
@@ -170,7 +173,8 @@ pub async fn consent(
     }
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     let code;
-    if decision == Some("approve") {
+    // Fault: only that the form was submitted is looked at, not which button.
+    if decision == Some("approve") || state.faults.on(Fault::ConsentDenialIssuesCode) {
         let grant_id = state.tokens.new_grant(&pending.client_id, &patient_id);
         code = random_token();
         state.tokens.codes.insert(
@@ -192,7 +196,10 @@ pub async fn consent(
         pairs.push(("error", "access_denied"));
         pairs.push(("error_description", "the member denied access"));
     }
-    if let Some(s) = &pending.state {
+    // Fault: the state is not carried through the login and consent pages.
+    if let Some(s) = &pending.state
+        && !state.faults.on(Fault::StateNotEchoed)
+    {
         pairs.push(("state", s));
     }
     found(&redirect::with_params(&pending.redirect_uri, &pairs))
