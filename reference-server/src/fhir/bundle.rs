@@ -33,6 +33,16 @@ pub struct BundleHead<'a> {
 
 /// Writes a searchset Bundle whose entries are `resources`, with `fullUrl`s on `base`.
 pub fn write_bundle(head: &BundleHead<'_>, base: &str, resources: &[&StoredResource]) -> Bytes {
+    write_bundle_of_type(head, "searchset", base, resources)
+}
+
+/// Writes a Bundle of `bundle_type` (only a fault writes anything but `searchset`).
+pub fn write_bundle_of_type(
+    head: &BundleHead<'_>,
+    bundle_type: &str,
+    base: &str,
+    resources: &[&StoredResource],
+) -> Bytes {
     let payload: usize = resources.iter().map(|r| r.json.len()).sum();
     let per_entry = base.len() + 96;
     let mut out = Vec::with_capacity(payload + resources.len() * per_entry + 512);
@@ -40,7 +50,8 @@ pub fn write_bundle(head: &BundleHead<'_>, base: &str, resources: &[&StoredResou
     push_str(&mut out, &bundle_id(head.self_link));
     out.extend_from_slice(b",\"meta\":{\"lastUpdated\":");
     push_str(&mut out, &instant(head.now));
-    out.extend_from_slice(b"},\"type\":\"searchset\"");
+    out.extend_from_slice(b"},\"type\":");
+    push_str(&mut out, bundle_type);
     if let Some(total) = head.total {
         out.extend_from_slice(b",\"total\":");
         out.extend_from_slice(total.to_string().as_bytes());

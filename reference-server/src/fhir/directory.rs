@@ -11,9 +11,10 @@ use serde_json::Value;
 use super::patient_access::shared_params;
 use super::search::{SearchSpec, parse_search};
 use super::{
-    DIRECTORY_TYPES, check_id, not_found, path_error, query_params, read_response, search_page,
-    unsupported_type,
+    DIRECTORY_TYPES, check_id, not_found, param_error, path_error, query_params, read_response,
+    search_page, unsupported_type,
 };
+use crate::faults::Fault;
 use crate::gateway::DirectoryCaller;
 use crate::outcome::FhirError;
 use crate::state::AppState;
@@ -35,8 +36,11 @@ fn in_directory(r: &StoredResource) -> bool {
     !is_formulary(&r.value)
 }
 
-fn check_type(resource_type: &str) -> Result<(), FhirError> {
-    if DIRECTORY_TYPES.contains(&resource_type) {
+fn check_type(state: &AppState, resource_type: &str) -> Result<(), FhirError> {
+    // Fault: HealthcareService was left out of the directory's type list.
+    let dropped =
+        state.faults.on(Fault::DirectoryTypeMissing) && resource_type == "HealthcareService";
+    if DIRECTORY_TYPES.contains(&resource_type) && !dropped {
         Ok(())
     } else {
         Err(unsupported_type(resource_type))
@@ -50,7 +54,7 @@ pub async fn read(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, FhirError> {
     let Path((resource_type, id)) = path.map_err(path_error)?;
-    check_type(&resource_type)?;
+    check_type(&state, &resource_type)?;
     check_id(&id)?;
     state
         .data
@@ -69,7 +73,7 @@ pub async fn search(
     RawQuery(query): RawQuery,
 ) -> Result<Response, FhirError> {
     let Path(resource_type) = path.map_err(path_error)?;
-    check_type(&resource_type)?;
+    check_type(&state, &resource_type)?;
     let params = query_params(query.as_deref())?;
     let base = &state.urls.provider_directory;
     let spec = SearchSpec {
@@ -78,14 +82,20 @@ pub async fn search(
         default_count: state.config.page_size,
         max_count: state.config.max_page_size,
     };
-    let search = parse_search(&params, &spec)?;
+    let search = parse_search(&params, &spec).map_err(|e| param_error(&state, e))?;
     let matches: Vec<&StoredResource> = state
         .data
         .shared
         .of_type(&resource_type)
         .filter(|r| in_directory(r) && search.matches(r))
         .collect();
-    Ok(search_page(base, &resource_type, &search, &matches))
+    Ok(search_page(
+        "searchset",
+        base,
+        &resource_type,
+        &search,
+        &matches,
+    ))
 }
 
 #[cfg(test)]

@@ -31,13 +31,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use bytes::Bytes;
 
+use crate::faults::Fault;
 use crate::gateway::{DirectoryCaller, PatientCaller};
 use crate::outcome::{FHIR_JSON, FhirError};
 use crate::params::{ParamError, Params};
 use crate::state::AppState;
 use crate::store::{ResourceSet, StoredResource};
 use crate::urls::{PATIENT_ACCESS_PATH, PROVIDER_DIRECTORY_PATH};
-use bundle::{BundleHead, write_bundle};
+use bundle::{BundleHead, write_bundle_of_type};
 use search::Search;
 
 /// Resource types of the patient compartment served by the Patient Access API.
@@ -197,6 +198,19 @@ pub(crate) fn query_params(query: Option<&str>) -> Result<Params, FhirError> {
     })
 }
 
+/// A malformed parameter's error as answered: the 400 it is, or (fault) the 500 of a parse
+/// failure nobody turned into a client error.
+pub(crate) fn param_error(state: &AppState, e: FhirError) -> FhirError {
+    if state.faults.on(Fault::ServerErrorOnBadInput) && e.status == StatusCode::BAD_REQUEST {
+        return FhirError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "exception",
+            "internal server error",
+        );
+    }
+    e
+}
+
 /// A path that could not be decoded (e.g. percent-encoded invalid UTF-8) is a 400.
 pub(crate) fn path_error(e: PathRejection) -> FhirError {
     FhirError::invalid(format!("malformed request path: {}", e.body_text()))
@@ -250,8 +264,10 @@ pub(crate) fn is_compartment_type(resource_type: &str, record: &ResourceSet) -> 
     COMPARTMENT_TYPES.contains(&resource_type) || record.of_type(resource_type).next().is_some()
 }
 
-/// A search result page: `matches` paged by `search`, with absolute links on `base`.
+/// A search result page: `matches` paged by `search`, with absolute links on `base`, as a
+/// Bundle of `bundle_type` (`searchset`; only a fault asks for another).
 pub(crate) fn search_page(
+    bundle_type: &str,
     base: &str,
     resource_type: &str,
     search: &Search,
@@ -267,7 +283,12 @@ pub(crate) fn search_page(
         total: Some(matches.len()),
         now: i64::try_from(crate::tokens::now()).unwrap_or(0),
     };
-    fhir_ok(write_bundle(&head, base, &matches[range]))
+    fhir_ok(write_bundle_of_type(
+        &head,
+        bundle_type,
+        base,
+        &matches[range],
+    ))
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 //! member's patient or resource is a 403 ("patient compartment"), an unknown one a 404 or an
 //! empty search. Directory and formulary types come from the shared data.
 
+use std::sync::Arc;
+
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
@@ -10,9 +12,10 @@ use axum::response::Response;
 use super::filter::Filter;
 use super::search::{Search, SearchSpec, parse_search};
 use super::{
-    SHARED_TYPES, caller_record, check_id, is_compartment_type, not_found, path_error,
+    SHARED_TYPES, caller_record, check_id, is_compartment_type, not_found, param_error, path_error,
     query_params, read_response, search_page, unsupported_type,
 };
+use crate::faults::Fault;
 use crate::gateway::PatientCaller;
 use crate::outcome::FhirError;
 use crate::state::AppState;
@@ -96,6 +99,16 @@ fn belongs_to_other(
             .is_some_and(|owner| owner != caller.patient_id)
 }
 
+/// The record holding `Type/id` (a Patient is its own record's owner), if generated.
+fn other_record(state: &AppState, resource_type: &str, id: &str) -> Option<Arc<ResourceSet>> {
+    let owner = match resource_type {
+        "Patient" => id.to_string(),
+        _ => state.data.owner_of(resource_type, id)?,
+    };
+    let member = state.registry.member_by_patient(&owner)?;
+    Some(state.data.record(member))
+}
+
 /// `GET /fhir/{type}/{id}`.
 pub async fn read(
     caller: PatientCaller,
@@ -110,6 +123,14 @@ pub async fn read(
     match source {
         Source::Compartment => match record.get(&resource_type, &id) {
             Some(r) => Ok(read_response(r)),
+            // Fault: a read by id falls back to the record that holds the resource, whoever
+            // it belongs to.
+            None if state.faults.on(Fault::OtherPatientDataReturned)
+                && let Some(r) = other_record(&state, &resource_type, &id)
+                    .and_then(|rec| rec.get(&resource_type, &id).map(read_response)) =>
+            {
+                Ok(r)
+            }
             None if belongs_to_other(&state, &caller, &resource_type, &id) => {
                 Err(compartment_denied(&resource_type, &id))
             }
@@ -147,7 +168,7 @@ pub async fn search(
         default_count: state.config.page_size,
         max_count: state.config.max_page_size,
     };
-    let search = parse_search(&params, &spec)?;
+    let search = parse_search(&params, &spec).map_err(|e| param_error(&state, e))?;
     let matches: Vec<&StoredResource> = match source {
         Source::Compartment if names_only_caller(&state, &caller, &resource_type, &search)? => {
             record
@@ -163,7 +184,19 @@ pub async fn search(
             .filter(|r| search.matches(r))
             .collect(),
     };
-    Ok(search_page(base, &resource_type, &search, &matches))
+    // Fault: searches are answered as a `collection` Bundle, as if they were a document.
+    let bundle_type = if state.faults.on(Fault::SearchNotSearchset) {
+        "collection"
+    } else {
+        "searchset"
+    };
+    Ok(search_page(
+        bundle_type,
+        base,
+        &resource_type,
+        &search,
+        &matches,
+    ))
 }
 
 /// Checks the patient a compartment search names: another member's patient (by `patient`,

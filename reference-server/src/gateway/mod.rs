@@ -6,10 +6,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 
+use crate::faults::Fault;
 use crate::outcome::FhirError;
 use crate::registry::Api;
 use crate::state::AppState;
-use crate::tokens::AccessToken;
+use crate::tokens::{AccessToken, now};
 
 /// The text seed 000's FAQ quotes for a call outside the client's plan.
 pub const NOT_REGISTERED: &str = "Not registered to plan";
@@ -38,6 +39,17 @@ impl FromRequestParts<AppState> for PatientCaller {
         let has_scopes = ["patient/*.rs", "launch/patient"]
             .iter()
             .all(|s| token.scope.iter().any(|t| t == s));
+        // Fault: only the resource scope is looked at; neither `launch/patient` (the grant of
+        // the patient context) nor the patient claim is required, and a token without one
+        // reads an empty compartment.
+        if state.faults.on(Fault::PatientAccessWithoutPatientClaim)
+            && token.scope.iter().any(|t| t == "patient/*.rs")
+        {
+            return Ok(PatientCaller {
+                patient_id: token.patient_id.clone().unwrap_or_default(),
+                token,
+            });
+        }
         match (&token.patient_id, has_scopes) {
             (Some(patient_id), true) => Ok(PatientCaller {
                 patient_id: patient_id.clone(),
@@ -86,13 +98,18 @@ fn realm_of(state: &AppState, api: Api) -> &str {
 fn authenticate(parts: &Parts, state: &AppState, api: Api) -> Result<AccessToken, FhirError> {
     let realm = realm_of(state, api);
     let unauthorized = |error: Option<&str>, text: &str| {
+        let err = FhirError::new(StatusCode::UNAUTHORIZED, "login", text);
+        // Fault: the 401 goes out without its RFC 6750 challenge.
+        if state.faults.on(Fault::MissingWwwAuthenticate) {
+            return err;
+        }
         let challenge = match error {
             Some(e) => {
                 format!("Bearer realm=\"{realm}\", error=\"{e}\", error_description=\"{text}\"")
             }
             None => format!("Bearer realm=\"{realm}\""),
         };
-        FhirError::new(StatusCode::UNAUTHORIZED, "login", text).with_challenge(challenge)
+        err.with_challenge(challenge)
     };
     let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
@@ -120,21 +137,47 @@ fn authenticate(parts: &Parts, state: &AppState, api: Api) -> Result<AccessToken
     let token = Some(rest.trim())
         .filter(|t| is_token68(t))
         .ok_or_else(|| unauthorized(Some("invalid_token"), "malformed Bearer credentials"))?;
-    let access = state.tokens.live_access(token).ok_or_else(|| {
+    let access = live_access(state, token).ok_or_else(|| {
         unauthorized(
             Some("invalid_token"),
             "the access token is unknown, expired or revoked",
         )
     })?;
-    let subscribed = state
-        .registry
-        .client(&access.client_id)
-        .and_then(|c| state.registry.plan_of(c))
-        .is_some_and(|p| p.api == api);
+    // Fault: the client's plan subscription is not looked at (the claim rules still run).
+    let subscribed = state.faults.on(Fault::PlanNotChecked)
+        || state
+            .registry
+            .client(&access.client_id)
+            .and_then(|c| state.registry.plan_of(c))
+            .is_some_and(|p| p.api == api);
     if !subscribed {
         return Err(FhirError::forbidden(crate::gateway::NOT_REGISTERED));
     }
     Ok(access)
+}
+
+/// The token store's live access token, unless a fault skips one of its two rules.
+fn live_access(state: &AppState, token: &str) -> Option<AccessToken> {
+    let skip_expiry = state.faults.on(Fault::ExpiredTokenAccepted);
+    let skip_grant = state.faults.on(Fault::RevokedTokenAccepted);
+    if !skip_expiry && !skip_grant {
+        return state.tokens.live_access(token);
+    }
+    let access = state.tokens.access.get(token)?.clone();
+    // Fault (ExpiredTokenAccepted): `expires_at` is never compared with the clock.
+    if !skip_expiry && access.expires_at <= now() {
+        return None;
+    }
+    // Fault (RevokedTokenAccepted): the token's grant is not looked up, so a grant the member
+    // (or a refresh token revocation) ended still lets its access tokens in.
+    if !skip_grant
+        && access
+            .grant_id
+            .is_some_and(|g| !state.tokens.grant_active(g))
+    {
+        return None;
+    }
+    Some(access)
 }
 
 /// 403 with an `insufficient_scope` challenge (RFC 6750 3.1).
