@@ -185,7 +185,7 @@ impl Fault {
             IdTokenForeignKey | IdTokenWrongAudience => &["TOKEN-ID-TOKEN"],
             ClientCredentialsForPatientApp => &["TOKEN-PLAN-GRANT"],
             PatientClaimOnSystemToken => &["TOKEN-CC-SCOPE", "GW-PD-CLAIMS"],
-            RefreshAfterRevocation => &["MEMBER-REVOKE", "REVOKE"],
+            RefreshAfterRevocation => &["MEMBER-REVOKE", "REVOKE", "TOKEN-REFRESH"],
             RefreshNotBoundToClient => &["TOKEN-REFRESH"],
             ExpiredTokenAccepted | MissingWwwAuthenticate => &["GW-401"],
             RevokedTokenAccepted => &["GW-401", "MEMBER-REVOKE", "REVOKE"],

@@ -1,6 +1,8 @@
 //! The RS256 signing key: generated at start with aws-lc-rs or read from a PEM file;
 //! signs id_tokens and publishes its public half as a JWKS.
 
+use std::sync::OnceLock;
+
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
@@ -13,6 +15,8 @@ pub struct SigningKey {
     pair: KeyPair,
     kid: String,
     jwks: Value,
+    /// A second key that no JWKS publishes, made on first use (fault `IdTokenForeignKey`).
+    unpublished: OnceLock<Box<SigningKey>>,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -71,7 +75,22 @@ impl SigningKey {
         let jwks = json!({ "keys": [{
             "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": e
         }]});
-        SigningKey { pair, kid, jwks }
+        SigningKey {
+            pair,
+            kid,
+            jwks,
+            unpublished: OnceLock::new(),
+        }
+    }
+
+    /// A key of its own that is not in this key's JWKS, generated on first call: what a
+    /// server signs with when it rotated keys without publishing the new one.
+    pub fn unpublished(&self) -> Result<&SigningKey, String> {
+        if let Some(k) = self.unpublished.get() {
+            return Ok(k);
+        }
+        let fresh = SigningKey::generate()?;
+        Ok(self.unpublished.get_or_init(|| Box::new(fresh)))
     }
 
     /// The key id placed in every JWT header.
@@ -132,6 +151,15 @@ mod tests {
                 .is_err()
         );
         assert!(SigningKey::from_pem("garbage").is_err());
+    }
+
+    #[test]
+    fn the_unpublished_key_is_another_key_made_once() {
+        let key = SigningKey::generate().unwrap();
+        let other = key.unpublished().unwrap();
+        assert_ne!(other.kid(), key.kid());
+        assert!(!key.jwks().to_string().contains(other.kid()));
+        assert_eq!(key.unpublished().unwrap().kid(), other.kid());
     }
 
     #[test]

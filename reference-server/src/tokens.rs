@@ -30,6 +30,11 @@ pub fn random_token() -> String {
 /// authorize requests cannot grow memory without bound.
 pub const MAX_PENDING: usize = 100_000;
 
+/// How long an authorization code is remembered after it expired: a replay a little late is
+/// still recognised (its grant revoked, RFC 6749 4.1.2) and a late code is told it expired
+/// rather than that it is unknown.
+pub const CODE_MEMORY: u64 = 300;
+
 /// `now() + ttl` without overflow for absurd configured lifetimes.
 pub fn expiry(ttl: u64) -> u64 {
     now().saturating_add(ttl)
@@ -187,13 +192,15 @@ impl TokenStore {
     }
 
     /// Drops expired entries so memory stays bounded in long runs. A grant goes once it is
-    /// older than `refresh_ttl` (every token it issued has expired by then).
+    /// older than `refresh_ttl` (every token it issued has expired by then); a code
+    /// [`CODE_MEMORY`] after it expired.
     pub fn sweep(&self, refresh_ttl: u64) {
         let t = now();
         self.grants
             .retain(|_, g| g.created_at.saturating_add(refresh_ttl) > t);
         self.pending.retain(|_, p| p.expires_at > t);
-        self.codes.retain(|_, c| c.expires_at > t);
+        self.codes
+            .retain(|_, c| c.expires_at.saturating_add(CODE_MEMORY) > t);
         self.access.retain(|_, a| a.expires_at > t);
         self.refresh.retain(|_, r| r.expires_at > t);
     }

@@ -6,12 +6,29 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::error::OAuthError;
+use crate::faults::Fault;
 use crate::params::Params;
 use crate::registry::{Client, Registry};
+use crate::state::AppState;
 
 /// The authenticated client, or `invalid_client` (401). `client_secret_post` is not offered:
 /// credentials in the body are refused, and sending both is `invalid_request` (RFC 6749 2.3).
-pub fn authenticate<'r>(
+pub fn authenticate<'s>(
+    state: &'s AppState,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<&'s Client, OAuthError> {
+    check_credentials(headers, params, &state.registry).map_err(|mut e| {
+        // Fault: every failure is a plain 400, so no `WWW-Authenticate: Basic` challenge
+        // (RFC 6749 5.2 wants 401 with it when the client sent an Authorization header).
+        if state.faults.on(Fault::InvalidClientAsBadRequest) && e.error == "invalid_client" {
+            e.status = axum::http::StatusCode::BAD_REQUEST;
+        }
+        e
+    })
+}
+
+fn check_credentials<'r>(
     headers: &HeaderMap,
     params: &Params,
     registry: &'r Registry,

@@ -2,7 +2,7 @@
 //! (RFC 6749 5.2): JSON, no caching, and a `Basic` challenge on `invalid_client`.
 
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 /// An RFC 6749 5.2 error.
@@ -82,6 +82,21 @@ pub fn no_store(res: &mut Response) {
     let h = res.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+impl OAuthError {
+    /// The error as a generic HTML error page (what fault `TokenErrorsNotJson` answers).
+    pub fn into_html_response(self) -> Response {
+        let body = format!(
+            "<p>{}: {}</p>",
+            crate::html::escape(self.error),
+            crate::html::escape(&self.description)
+        );
+        let title = self.status.canonical_reason().unwrap_or("Error");
+        let mut res = (self.status, Html(crate::html::page(title, &body))).into_response();
+        no_store(&mut res);
+        res
+    }
 }
 
 impl IntoResponse for OAuthError {

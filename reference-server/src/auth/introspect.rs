@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::client_auth;
 use super::error::{OAuthError, no_store};
 use super::token::{FormBody, form};
+use crate::faults::Fault;
 use crate::state::AppState;
 use crate::tokens::now;
 
@@ -30,7 +31,7 @@ pub async fn introspect(
 
 fn describe(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Value, OAuthError> {
     let params = form(headers, body)?;
-    let client = client_auth::authenticate(headers, &params, &state.registry)?;
+    let client = client_auth::authenticate(state, headers, &params)?;
     let token = params
         .single("token")?
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
@@ -73,6 +74,11 @@ fn describe(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Va
             "patient": r.patient_id,
         }));
     }
+    // Fault: the fallback answers active for whatever token the client sends (unknown,
+    // expired, revoked) instead of `{"active": false}`.
+    if state.faults.on(Fault::IntrospectionAlwaysActive) {
+        return Ok(json!({ "active": true, "client_id": client.id, "iss": state.urls.issuer }));
+    }
     Ok(json!({ "active": false }))
 }
 
@@ -90,7 +96,7 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: For
 
 fn revoke_token(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<(), OAuthError> {
     let params = form(headers, body)?;
-    let client = client_auth::authenticate(headers, &params, &state.registry)?;
+    let client = client_auth::authenticate(state, headers, &params)?;
     let token = params
         .single("token")?
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

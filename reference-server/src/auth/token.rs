@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::client_auth;
 use super::error::{OAuthError, no_store};
+use crate::faults::Fault;
 use crate::params::{ParamError, Params};
 
 /// A request body, or why axum could not read it (too large, aborted).
@@ -22,14 +23,27 @@ use crate::tokens::{AccessToken, RefreshToken, now, random_token};
 
 /// `POST /oauth2/token`.
 pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: FormBody) -> Response {
-    match exchange(&state, &headers, &body) {
-        Ok(v) => {
-            let mut res = axum::Json(v).into_response();
-            no_store(&mut res);
-            res
+    let mut res = match exchange(&state, &headers, &body) {
+        Ok(v) => axum::Json(v).into_response(),
+        // Fault: requests refused as malformed (not a form, a missing or repeated parameter,
+        // an unknown grant_type) get the web framework's HTML error page; only client and
+        // grant errors are OAuth JSON.
+        Err(e)
+            if state.faults.on(Fault::TokenErrorsNotJson)
+                && matches!(e.error, "invalid_request" | "unsupported_grant_type") =>
+        {
+            e.into_html_response()
         }
         Err(e) => e.into_response(),
+    };
+    if state.faults.on(Fault::TokenCacheHeadersMissing) {
+        // Fault: token responses go out with whatever caching the defaults allow.
+        res.headers_mut().remove(header::CACHE_CONTROL);
+        res.headers_mut().remove(header::PRAGMA);
+    } else {
+        no_store(&mut res);
     }
+    res
 }
 
 /// Form parameters of a POST to an OAuth endpoint, with duplicates refused.
@@ -55,7 +69,7 @@ pub fn form(headers: &HeaderMap, body: &FormBody) -> Result<Params, OAuthError> 
 
 fn exchange(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Value, OAuthError> {
     let params = form(headers, body)?;
-    let client = client_auth::authenticate(headers, &params, &state.registry)?;
+    let client = client_auth::authenticate(state, headers, &params)?;
     let grant = match params.single("grant_type")? {
         None => return Err(OAuthError::invalid_request("grant_type is required")),
         Some("authorization_code") => GrantType::AuthorizationCode,
@@ -68,7 +82,10 @@ fn exchange(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Va
         }
     };
     // Seed 002: each plan has its flow; a client may only use the grants it registered for.
-    if !client.grant_types.contains(&grant) {
+    // Fault: client credentials is open to every client that authenticates.
+    let open_grant = grant == GrantType::ClientCredentials
+        && state.faults.on(Fault::ClientCredentialsForPatientApp);
+    if !client.grant_types.contains(&grant) && !open_grant {
         return Err(OAuthError::unauthorized_client(format!(
             "this client may not use the {} grant",
             grant.as_str()
@@ -103,7 +120,8 @@ fn authorization_code(
                 "the code was issued to another client",
             ));
         }
-        if entry.redeemed {
+        // Fault: a redeemed code is not remembered as spent.
+        if entry.redeemed && !state.faults.on(Fault::CodeReusable) {
             // RFC 6749 4.1.2: a replayed code revokes the tokens it issued.
             let grant = entry.grant_id;
             drop(entry);
@@ -115,13 +133,15 @@ fn authorization_code(
         entry.redeemed = true;
         entry.clone()
     };
-    if issued.expires_at <= now() {
+    // Fault: the code's expiry is never compared with the clock.
+    if issued.expires_at <= now() && !state.faults.on(Fault::CodeNeverExpires) {
         return Err(OAuthError::invalid_grant("the authorization code expired"));
     }
     if !state.tokens.grant_active(issued.grant_id) {
         return Err(OAuthError::invalid_grant("the authorization was revoked"));
     }
-    if issued.redirect_uri != redirect_uri {
+    // Fault: redirect_uri is required but not compared with the authorization request's.
+    if issued.redirect_uri != redirect_uri && !state.faults.on(Fault::CodeNotBoundToRedirectUri) {
         return Err(OAuthError::invalid_grant(
             "redirect_uri differs from the authorization request",
         ));
@@ -129,7 +149,9 @@ fn authorization_code(
     match (&issued.code_challenge, verifier) {
         (None, None) => {}
         (Some(challenge), Some(v)) => {
-            if !is_verifier(v) || &s256(v) != challenge {
+            // Fault: any well-formed verifier passes; it is not hashed and compared.
+            let compared = !state.faults.on(Fault::PkceNotVerified);
+            if !is_verifier(v) || (compared && &s256(v) != challenge) {
                 return Err(OAuthError::invalid_grant(
                     "code_verifier does not match the code_challenge",
                 ));
@@ -157,10 +179,16 @@ fn authorization_code(
         Some(&issued.patient_id),
         Some(issued.grant_id),
     );
+    // Fault: the audience is the API the token is for, not the client the id_token is for.
+    let aud = if state.faults.on(Fault::IdTokenWrongAudience) {
+        state.urls.patient_access.clone()
+    } else {
+        client.id.clone()
+    };
     let mut claims = json!({
         "iss": state.urls.issuer,
         "sub": issued.patient_id,
-        "aud": client.id,
+        "aud": aud,
         "exp": t.saturating_add(state.config.access_token_ttl),
         "iat": t,
         "fhirUser": format!("{}/Patient/{}", state.urls.patient_access, issued.patient_id),
@@ -168,8 +196,16 @@ fn authorization_code(
     if let Some(n) = &issued.nonce {
         claims["nonce"] = json!(n);
     }
-    let id_token = state
-        .key
+    // Fault: signed with a rotated-in key that the JWKS does not publish yet.
+    let key = if state.faults.on(Fault::IdTokenForeignKey) {
+        state
+            .key
+            .unpublished()
+            .map_err(|_| OAuthError::invalid_request("temporarily unable to sign the id_token"))?
+    } else {
+        &state.key
+    };
+    let id_token = key
         .sign_jwt(&claims)
         .map_err(|_| OAuthError::invalid_request("temporarily unable to sign the id_token"))?;
     state.tokens.access.insert(access_token.clone(), access);
@@ -184,7 +220,7 @@ fn authorization_code(
             expires_at: t.saturating_add(state.config.refresh_token_ttl),
         },
     );
-    Ok(json!({
+    let mut response = json!({
         "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": state.config.access_token_ttl,
@@ -192,7 +228,14 @@ fn authorization_code(
         "patient": issued.patient_id,
         "id_token": id_token,
         "refresh_token": refresh_token,
-    }))
+    });
+    // Fault: the launch context is left for the app to dig out of the id_token.
+    if state.faults.on(Fault::TokenResponseWithoutPatient)
+        && let Some(fields) = response.as_object_mut()
+    {
+        fields.remove("patient");
+    }
+    Ok(response)
 }
 
 fn client_credentials(
@@ -220,12 +263,20 @@ fn client_credentials(
         access_token_for(state, client, &granted, None, None),
     );
     // No refresh token for client credentials (RFC 6749 4.4.3), no id_token (no end user).
-    Ok(json!({
+    let mut response = json!({
         "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": state.config.access_token_ttl,
         "scope": granted.join(" "),
-    }))
+    });
+    // Fault: the shared response builder fills `patient` with the sandbox's first member
+    // (the token itself stays without a patient, so the gateway still serves it).
+    if state.faults.on(Fault::PatientClaimOnSystemToken)
+        && let Some(m) = state.registry.members().first()
+    {
+        response["patient"] = json!(m.patient_id);
+    }
+    Ok(response)
 }
 
 fn refresh(state: &AppState, client: &Client, params: &Params) -> Result<Value, OAuthError> {
@@ -238,7 +289,8 @@ fn refresh(state: &AppState, client: &Client, params: &Params) -> Result<Value, 
         .get(token)
         .map(|r| r.clone())
         .ok_or_else(|| OAuthError::invalid_grant("unknown refresh token"))?;
-    if stored.client_id != client.id {
+    // Fault: whoever holds the refresh token may redeem it.
+    if stored.client_id != client.id && !state.faults.on(Fault::RefreshNotBoundToClient) {
         return Err(OAuthError::invalid_grant(
             "the refresh token was issued to another client",
         ));
@@ -246,7 +298,10 @@ fn refresh(state: &AppState, client: &Client, params: &Params) -> Result<Value, 
     if stored.expires_at <= now() {
         return Err(OAuthError::invalid_grant("the refresh token expired"));
     }
-    if !state.tokens.grant_active(stored.grant_id) {
+    // Fault: the refresh token is looked at on its own, not the grant behind it.
+    if !state.tokens.grant_active(stored.grant_id)
+        && !state.faults.on(Fault::RefreshAfterRevocation)
+    {
         return Err(OAuthError::invalid_grant(
             "the member revoked this authorization",
         ));
