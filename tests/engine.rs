@@ -33,9 +33,9 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     };
     // (cases, checks) per family: a check that silently disappears fails here.
     assert_eq!(count("discovery"), (4, 50));
-    assert_eq!(count("redirect-uri"), (19, 40));
-    assert_eq!(count("scopes"), (12, 24));
-    assert_eq!(count("plan-claims"), (7, 28));
+    assert_eq!(count("redirect-uri"), (22, 44));
+    assert_eq!(count("scopes"), (12, 13));
+    assert_eq!(count("plan-claims"), (15, 44));
     assert_eq!(count("token-errors"), (9, 22));
     assert_eq!(count("id-token"), (2, 17));
     assert_eq!(count("refresh"), (3, 12));
@@ -43,7 +43,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("compartment"), (10, 32));
     assert_eq!(count("everything"), (4, 20));
     assert_eq!(count("input"), (9, 18));
-    assert_eq!(result.cases.len(), 85);
+    assert_eq!(result.cases.len(), 96);
     // Every requirement in the catalogue is checked at least once.
     let catalogue = Catalogue::builtin().unwrap();
     for r in &catalogue.requirements {

@@ -138,7 +138,10 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
     let state = build_state(config, &root)?;
     let sweeper_state = state.clone();
     let sweeper = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        // The first sweep one period after the start, not at once: a harness that plants
+        // an expired token right after start (the expired-token checks) must find it.
+        let period = Duration::from_secs(30);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
             tick.tick().await;
             sweeper_state

@@ -94,6 +94,10 @@ pub struct Step {
     /// approve consent; checks then see the final redirect (never fetched).
     #[serde(default)]
     pub login: bool,
+    /// With `login`: the member denies consent instead of approving (form driver: the
+    /// approve button's name with the value `deny`).
+    #[serde(default)]
+    pub deny_consent: bool,
     /// Walk `$everything` from this GET through every `next` link (with `bearer`, bounded
     /// by `max_pages`); checks then see a JSON summary (see scenarios/README.md).
     #[serde(default)]

@@ -18,7 +18,7 @@ pub async fn execute(
     let (method, template) = step.target()?;
     let url = step_url(template, step, vars)?;
     if step.login {
-        login(session, &url, vars, driver).await
+        login(session, &url, step, vars, driver).await
     } else if step.walk {
         walk(session, &url, step, vars).await
     } else if let Some(token) = &step.id_token {
@@ -98,6 +98,7 @@ fn summary_observed(summary: serde_json::Value) -> Observed {
 async fn login(
     session: &mut Session,
     url: &url::Url,
+    step: &Step,
     vars: &Vars,
     driver: &LoginDriver,
 ) -> Result<Observed, String> {
@@ -111,6 +112,17 @@ async fn login(
     let member = Credentials {
         username: &username,
         password: &password,
+    };
+    let denying;
+    let driver = match (step.deny_consent, driver) {
+        (false, d) => d,
+        (true, LoginDriver::Form(form)) => {
+            let mut form = form.clone();
+            form.approve.1 = "deny".into();
+            denying = LoginDriver::Form(form);
+            &denying
+        }
+        (true, _) => return Err("denying consent needs the form login driver".into()),
     };
     let end =
         match crate::flow::sign_in(driver, session, url.as_str(), &redirect_uri, &member).await {

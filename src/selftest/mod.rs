@@ -5,6 +5,7 @@
 //! fault that also breaks checks of other requirements, a check that fails on the clean
 //! server, or a requirement no fault violates (without a written reason) fails the command.
 
+pub mod html;
 pub mod matrix;
 
 use std::path::{Path, PathBuf};
@@ -96,11 +97,16 @@ async fn execute(options: &Options) -> Result<u8, (u8, String)> {
         "the clean run did not finish".to_string(),
     ))?;
     let clean_failures = not_passing(&clean, &|_| true);
-    let (uncovered, excused) = coverage(&catalogue, &faults);
+    // Coverage is judged on the whole set only (a selection leaves requirements out).
+    let (uncovered, excused) = if options.faults.is_empty() {
+        coverage(&catalogue, &faults)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let faults: Vec<FaultRow> = rows.into_iter().map(|(_, r)| r).collect();
     let passed = clean_failures.is_empty()
         && faults.iter().all(|r| r.verdict == Verdict::Caught)
-        && (uncovered.is_empty() || !options.faults.is_empty());
+        && uncovered.is_empty();
     let report = SelfTest {
         schema_version: 1,
         clean_failures,
@@ -111,7 +117,7 @@ async fn execute(options: &Options) -> Result<u8, (u8, String)> {
         duration_ms: started.elapsed().as_millis() as u64,
         passed,
     };
-    write(&options.out, &report).map_err(|e| (EXIT_HARNESS_ERROR, e))?;
+    write(&options.out, &report, &catalogue).map_err(|e| (EXIT_HARNESS_ERROR, e))?;
     print!("{}", summary(&report));
     Ok(if passed { EXIT_PASS } else { EXIT_FAILED })
 }
@@ -169,11 +175,16 @@ fn coverage(catalogue: &Catalogue, faults: &[Fault]) -> (Vec<String>, Vec<(Strin
     (uncovered, excused)
 }
 
-fn write(out: &Path, report: &SelfTest) -> Result<(), String> {
+/// Writes `selftest.json` and `selftest.html` into `out`.
+fn write(out: &Path, report: &SelfTest, catalogue: &Catalogue) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
-    let path = out.join("selftest.json");
-    std::fs::write(&path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let page = html::render(report, catalogue)?;
+    for (name, text) in [("selftest.json", json), ("selftest.html", page)] {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// The matrix in words: one line per fault, then what went wrong.
