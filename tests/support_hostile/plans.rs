@@ -128,6 +128,9 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 want("mutated redirect URI", "fail", "redirected (302)"),
                 want("aud parameter", "error", "too many pages or redirects"),
                 want("wrong password", "error", "too many pages or redirects"),
+                want("consent denied", "error", "too many pages or redirects"),
+                // A redirect, but to the authorization endpoint itself, not with the error.
+                want("PKCE method plain refused", "warn", "error"),
             ],
             extra: none,
         },
