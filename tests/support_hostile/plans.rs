@@ -265,22 +265,29 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
 /// Every walk stopped: the `$everything` cycle at its loop, the endless chains at each
 /// step's page bound (200 and 400 for `$everything`, the default 100 for a search).
 fn next_loop_is_bounded(log: &Log, _: &Value) -> Vec<String> {
-    let mut problems = Vec::new();
-    for (suffix, want) in [
-        // 3 (the cycle) + 200 + 400 + 1 (another patient's, not walked)
-        ("/next-loop/fhir/Patient/p1/$everything", 603),
-        ("/next-loop/fhir/Patient/p2/$everything", 1),
-        // own data walked (100 pages) + another patient's search (one GET)
-        ("/next-loop/fhir/Coverage", 101),
-        ("/next-loop/fhir/Observation", 100),
-        ("/next-loop/fhir/ExplanationOfBenefit", 201),
-    ] {
-        let got = log.count("GET", suffix);
-        if got != want {
-            problems.push(format!("{got} GETs of {suffix} instead of {want}"));
-        }
-    }
-    problems
+    gets_counted(
+        log,
+        &[
+            // 3 (the cycle) + 200 + 400 + 1 (another patient's, not walked)
+            ("/next-loop/fhir/Patient/p1/$everything", 603),
+            ("/next-loop/fhir/Patient/p2/$everything", 1),
+            // own data walked (100 pages) + another patient's search (one GET)
+            ("/next-loop/fhir/Coverage", 101),
+            ("/next-loop/fhir/Observation", 100),
+            ("/next-loop/fhir/ExplanationOfBenefit", 201),
+        ],
+    )
+}
+
+/// A problem for each path whose GETs the server counted differ from the expected number.
+fn gets_counted(log: &Log, expected: &[(&str, usize)]) -> Vec<String> {
+    expected
+        .iter()
+        .filter_map(|&(suffix, want)| {
+            let got = log.count("GET", suffix);
+            (got != want).then(|| format!("{got} GETs of {suffix} instead of {want}"))
+        })
+        .collect()
 }
 
 /// A request that times out is not retried: each slow case took about one timeout.
@@ -304,22 +311,18 @@ fn slow_requests_time_out_once(log: &Log, results: &Value) -> Vec<String> {
 
 /// `retries = 1`: each reset GET was sent twice, never more.
 fn resets_are_retried_once(log: &Log, _: &Value) -> Vec<String> {
-    let mut problems = Vec::new();
-    for (suffix, want) in [
-        ("/reset/fhir/metadata", 2),
-        // 3 walks (2 sends each) and another patient's `$everything` (2)
-        ("/reset/fhir/Patient/p1/$everything", 6),
-        ("/reset/fhir/Patient/p2/$everything", 2),
-        // own Patient: 2; another patient's Patient read: 2
-        ("/reset/fhir/Patient/p1", 2),
-        ("/reset/fhir/Patient/p2", 2),
-    ] {
-        let got = log.count("GET", suffix);
-        if got != want {
-            problems.push(format!("{got} GETs of {suffix} instead of {want}"));
-        }
-    }
-    problems
+    gets_counted(
+        log,
+        &[
+            ("/reset/fhir/metadata", 2),
+            // 3 walks (2 sends each) and another patient's `$everything` (2)
+            ("/reset/fhir/Patient/p1/$everything", 6),
+            ("/reset/fhir/Patient/p2/$everything", 2),
+            // own Patient: 2; another patient's Patient read: 2
+            ("/reset/fhir/Patient/p1", 2),
+            ("/reset/fhir/Patient/p2", 2),
+        ],
+    )
 }
 
 /// The SMART configuration (at run start and in its case) and the metadata were each
