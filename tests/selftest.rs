@@ -4,7 +4,7 @@
 //! requirement must have a fault, and the matrix must be written as JSON and HTML.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 #[test]
 fn every_fault_is_caught_and_the_clean_server_passes() {
