@@ -43,11 +43,6 @@ fn every_fault_is_caught_and_the_clean_server_passes() {
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     let html = std::fs::read_to_string(out.join("selftest.html")).unwrap();
     assert!(html.contains("PASS") && html.contains("code-reusable"));
-    // Issue 6 asks for under a minute on this machine (release); a debug build in CI gets
-    // twice that.
-    assert!(
-        started.elapsed() < Duration::from_secs(180),
-        "{:?}",
-        started.elapsed()
-    );
+    // Its speed is measured by scripts/bench-selftest.sh (BENCHMARKS.md), not here.
+    eprintln!("selftest took {:?}", started.elapsed());
 }
