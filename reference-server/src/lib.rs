@@ -7,6 +7,7 @@
 //! and `home`.
 
 pub mod admin;
+pub mod app_id;
 pub mod auth;
 pub mod config;
 pub mod data;
@@ -61,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(member::router())
         .merge(fhir::router())
+        .merge(app_id::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(limits::bound_request))
         // Belt and braces: a bug must cost one 500, never a dropped connection.
