@@ -24,6 +24,7 @@ pub mod limits;
 pub mod member;
 pub mod outcome;
 pub mod params;
+pub mod patient_keys;
 pub mod redirect;
 pub mod registry;
 pub mod scope;
@@ -62,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(member::router())
         .merge(fhir::router())
+        .merge(patient_keys::router())
         .merge(app_id::router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(limits::bound_request))
@@ -99,6 +101,7 @@ pub fn build_state(config: Config, root: &str) -> Result<AppState, String> {
         data,
         key,
         tokens: tokens::TokenStore::default(),
+        patient_keys: patient_keys::store::PatientKeyStore::default(),
         faults: faults::FaultSwitches::with(&config_faults),
     }))
 }

@@ -25,7 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/member/grants/{client_id}", delete(revoke))
 }
 
-fn error(status: StatusCode, text: &str) -> Response {
+/// A JSON `{"error": text}` answer; a 401 also carries the Basic challenge.
+pub(crate) fn error(status: StatusCode, text: &str) -> Response {
     let mut res = (status, axum::Json(json!({ "error": text }))).into_response();
     if status == StatusCode::UNAUTHORIZED {
         res.headers_mut().insert(
@@ -36,7 +37,8 @@ fn error(status: StatusCode, text: &str) -> Response {
     res
 }
 
-fn member<'s>(state: &'s AppState, headers: &HeaderMap) -> Option<&'s Member> {
+/// The member whose username and password the request carries (HTTP Basic), if any.
+pub(crate) fn member<'s>(state: &'s AppState, headers: &HeaderMap) -> Option<&'s Member> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| parse_basic(v.as_bytes()))
@@ -51,7 +53,8 @@ fn member<'s>(state: &'s AppState, headers: &HeaderMap) -> Option<&'s Member> {
         })
 }
 
-fn unauthenticated() -> Response {
+/// The 401 of a request without valid member credentials.
+pub(crate) fn unauthenticated() -> Response {
     error(
         StatusCode::UNAUTHORIZED,
         "member username and password required (HTTP Basic)",

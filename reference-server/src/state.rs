@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::faults::FaultSwitches;
 use crate::keys::SigningKey;
+use crate::patient_keys::store::PatientKeyStore;
 use crate::registry::Registry;
 use crate::store::DataStore;
 use crate::tokens::TokenStore;
@@ -24,6 +25,8 @@ pub struct Shared {
     pub data: DataStore,
     pub key: SigningKey,
     pub tokens: TokenStore,
+    /// Patient-generated key/secret pairs (seed 003).
+    pub patient_keys: PatientKeyStore,
     /// The defects switched on (none by default).
     pub faults: FaultSwitches,
 }

@@ -83,20 +83,15 @@ fn compartment_denied(resource_type: &str, id: &str) -> FhirError {
 }
 
 /// Whether `Type/id` is in another patient's compartment.
-fn belongs_to_other(
-    state: &AppState,
-    caller: &PatientCaller,
-    resource_type: &str,
-    id: &str,
-) -> bool {
+fn belongs_to_other(state: &AppState, patient_id: &str, resource_type: &str, id: &str) -> bool {
     let other_patient = resource_type == "Patient"
-        && id != caller.patient_id
+        && id != patient_id
         && state.registry.member_by_patient(id).is_some();
     other_patient
         || state
             .data
             .owner_of(resource_type, id)
-            .is_some_and(|owner| owner != caller.patient_id)
+            .is_some_and(|owner| owner != patient_id)
 }
 
 /// The record holding `Type/id` (a Patient is its own record's owner), if generated.
@@ -116,32 +111,43 @@ pub async fn read(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, FhirError> {
     let Path((resource_type, id)) = path.map_err(path_error)?;
-    let record = caller_record(&state, &caller.patient_id);
-    let source = source_of(&state, &resource_type, &record)
-        .ok_or_else(|| unsupported_type(&resource_type))?;
-    check_id(&id)?;
+    read_for(&state, &caller.patient_id, &resource_type, &id)
+}
+
+/// A read on behalf of `patient_id` (the Patient Access API and the patient-generated
+/// credentials profile share it).
+pub(crate) fn read_for(
+    state: &AppState,
+    patient_id: &str,
+    resource_type: &str,
+    id: &str,
+) -> Result<Response, FhirError> {
+    let record = caller_record(state, patient_id);
+    let source =
+        source_of(state, resource_type, &record).ok_or_else(|| unsupported_type(resource_type))?;
+    check_id(id)?;
     match source {
-        Source::Compartment => match record.get(&resource_type, &id) {
+        Source::Compartment => match record.get(resource_type, id) {
             Some(r) => Ok(read_response(r)),
             // Fault: a read by id falls back to the record that holds the resource, whoever
             // it belongs to.
             None if state.faults.on(Fault::OtherPatientDataReturned)
-                && let Some(r) = other_record(&state, &resource_type, &id)
-                    .and_then(|rec| rec.get(&resource_type, &id).map(read_response)) =>
+                && let Some(r) = other_record(state, resource_type, id)
+                    .and_then(|rec| rec.get(resource_type, id).map(read_response)) =>
             {
                 Ok(r)
             }
-            None if belongs_to_other(&state, &caller, &resource_type, &id) => {
-                Err(compartment_denied(&resource_type, &id))
+            None if belongs_to_other(state, patient_id, resource_type, id) => {
+                Err(compartment_denied(resource_type, id))
             }
-            None => Err(not_found(&resource_type, &id)),
+            None => Err(not_found(resource_type, id)),
         },
         Source::Shared => state
             .data
             .shared
-            .get(&resource_type, &id)
+            .get(resource_type, id)
             .map(read_response)
-            .ok_or_else(|| not_found(&resource_type, &id)),
+            .ok_or_else(|| not_found(resource_type, id)),
     }
 }
 
@@ -153,14 +159,32 @@ pub async fn search(
     RawQuery(query): RawQuery,
 ) -> Result<Response, FhirError> {
     let Path(resource_type) = path.map_err(path_error)?;
-    let record = caller_record(&state, &caller.patient_id);
-    let source = source_of(&state, &resource_type, &record)
-        .ok_or_else(|| unsupported_type(&resource_type))?;
-    let params = query_params(query.as_deref())?;
     let base = &state.urls.patient_access;
+    search_for(
+        &state,
+        &caller.patient_id,
+        base,
+        &resource_type,
+        query.as_deref(),
+    )
+}
+
+/// A search on behalf of `patient_id`, its paging links on `base` (the Patient Access API
+/// and the patient-generated credentials profile share it).
+pub(crate) fn search_for(
+    state: &AppState,
+    patient_id: &str,
+    base: &str,
+    resource_type: &str,
+    query: Option<&str>,
+) -> Result<Response, FhirError> {
+    let record = caller_record(state, patient_id);
+    let source =
+        source_of(state, resource_type, &record).ok_or_else(|| unsupported_type(resource_type))?;
+    let params = query_params(query)?;
     let allowed = match source {
-        Source::Compartment => compartment_params(&resource_type),
-        Source::Shared => shared_params(&resource_type),
+        Source::Compartment => compartment_params(resource_type),
+        Source::Shared => shared_params(resource_type),
     };
     let spec = SearchSpec {
         allowed,
@@ -168,11 +192,11 @@ pub async fn search(
         default_count: state.config.page_size,
         max_count: state.config.max_page_size,
     };
-    let search = parse_search(&params, &spec).map_err(|e| param_error(&state, e))?;
+    let search = parse_search(&params, &spec).map_err(|e| param_error(state, e))?;
     let matches: Vec<&StoredResource> = match source {
-        Source::Compartment if names_only_caller(&state, &caller, &resource_type, &search)? => {
+        Source::Compartment if names_only_caller(state, patient_id, resource_type, &search)? => {
             record
-                .of_type(&resource_type)
+                .of_type(resource_type)
                 .filter(|r| search.matches(r))
                 .collect()
         }
@@ -180,7 +204,7 @@ pub async fn search(
         Source::Shared => state
             .data
             .shared
-            .of_type(&resource_type)
+            .of_type(resource_type)
             .filter(|r| search.matches(r))
             .collect(),
     };
@@ -193,7 +217,7 @@ pub async fn search(
     Ok(search_page(
         bundle_type,
         base,
-        &resource_type,
+        resource_type,
         &search,
         &matches,
     ))
@@ -204,15 +228,15 @@ pub async fn search(
 /// false when it names a patient that does not exist (an empty result).
 fn names_only_caller(
     state: &AppState,
-    caller: &PatientCaller,
+    patient_id: &str,
     resource_type: &str,
     search: &Search,
 ) -> Result<bool, FhirError> {
     let mut possible = true;
     for filter in search.filters() {
         match filter {
-            Filter::Patient(id) if *id != caller.patient_id => {
-                if belongs_to_other(state, caller, "Patient", id) {
+            Filter::Patient(id) if *id != patient_id => {
+                if belongs_to_other(state, patient_id, "Patient", id) {
                     return Err(compartment_denied("Patient", id));
                 }
                 possible = false;
@@ -220,7 +244,7 @@ fn names_only_caller(
             Filter::Ids(ids) => {
                 if let Some(id) = ids
                     .iter()
-                    .find(|id| belongs_to_other(state, caller, resource_type, id))
+                    .find(|id| belongs_to_other(state, patient_id, resource_type, id))
                 {
                     return Err(compartment_denied(resource_type, id));
                 }
