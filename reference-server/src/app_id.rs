@@ -188,9 +188,8 @@ impl Directory {
     }
 }
 
-/// Defects this profile can be switched to have. Not yet wired to [`crate::faults::Fault`]:
-/// a fault must be caught by a harness scenario (the self-test), and none tests this profile
-/// yet. To add with the harness scenarios (docs "Application-id profile (seed 004)").
+/// Defects this profile can be switched to have, from the server's fault switches
+/// ([`crate::faults::Fault`]`::AppId*`; `scenarios/app_id.toml` catches each).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Lenience {
     /// An account the application is not granted is readable (APPID-ACCOUNT-403).
@@ -199,12 +198,22 @@ pub struct Lenience {
     pub unauthorized_endpoint_allowed: bool,
     /// Sandbox credentials are accepted on production (APPID-ENV).
     pub sandbox_credentials_on_production: bool,
+    /// The application secret is not checked (APPID-401).
+    pub secret_not_checked: bool,
 }
 
 impl Lenience {
-    /// The defects switched on for this server: none until the fault variants exist.
-    pub fn of(_state: &AppState) -> Lenience {
-        Lenience::default()
+    /// The defects switched on for this server.
+    pub fn of(state: &AppState) -> Lenience {
+        use crate::faults::Fault;
+        Lenience {
+            ungranted_account_readable: state.faults.on(Fault::AppIdUngrantedAccountReadable),
+            unauthorized_endpoint_allowed: state.faults.on(Fault::AppIdUnauthorizedEndpointAllowed),
+            sandbox_credentials_on_production: state
+                .faults
+                .on(Fault::AppIdSandboxCredentialsOnProduction),
+            secret_not_checked: state.faults.on(Fault::AppIdSecretNotChecked),
+        }
     }
 }
 
@@ -258,11 +267,13 @@ pub fn authenticate<'a>(
 ) -> Result<&'a Application, Denial> {
     let matches = |c: &Credentials| {
         c.id == id
-            && aws_lc_rs::constant_time::verify_slices_are_equal(
-                c.secret.as_bytes(),
-                secret.as_bytes(),
-            )
-            .is_ok()
+            // Fault: the secret is not compared (the id alone signs in).
+            && (lenience.secret_not_checked
+                || aws_lc_rs::constant_time::verify_slices_are_equal(
+                    c.secret.as_bytes(),
+                    secret.as_bytes(),
+                )
+                .is_ok())
     };
     dir.applications
         .iter()

@@ -110,6 +110,15 @@ pub enum Fault {
     EverythingOutsideCompartment,
     /// A malformed parameter makes the server answer 500.
     ServerErrorOnBadInput,
+    // Application-id profile (seed 004).
+    /// An account the application is not granted is readable.
+    AppIdUngrantedAccountReadable,
+    /// An endpoint the application is not authorized for answers.
+    AppIdUnauthorizedEndpointAllowed,
+    /// Sandbox credentials are accepted on production.
+    AppIdSandboxCredentialsOnProduction,
+    /// The application secret is not checked: the id alone is let in.
+    AppIdSecretNotChecked,
 }
 
 /// What each fault is and which rules it breaks.
@@ -198,6 +207,10 @@ impl Fault {
             | EverythingIgnoresCount => &["FHIR-EVERYTHING"],
             EverythingOutsideCompartment => &["FHIR-EVERYTHING", "GW-COMPARTMENT"],
             ServerErrorOnBadInput => &["INPUT-4XX"],
+            AppIdUngrantedAccountReadable => &["APPID-ACCOUNT-403"],
+            AppIdUnauthorizedEndpointAllowed => &["APPID-ENDPOINT-403"],
+            AppIdSandboxCredentialsOnProduction => &["APPID-ENV"],
+            AppIdSecretNotChecked => &["APPID-401"],
         }
     }
 

@@ -83,6 +83,9 @@ pub struct Step {
     /// A bearer token (e.g. `"{access_token}"` captured earlier).
     #[serde(default)]
     pub bearer: Option<String>,
+    /// Extra request headers, variables expanded (the application-id profile's credentials).
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
     /// Variables taken from the response for later steps: `name = "json:/pointer"` or
     /// `name = "location:param"`. Captured values are secrets and never reported.
     #[serde(default)]
@@ -313,7 +316,7 @@ pub fn builtin() -> Result<Vec<Scenario>, String> {
 }
 
 /// The built-in scenario files, in report order.
-const BUILTIN: [(&str, &str); 11] = [
+const BUILTIN: [(&str, &str); 12] = [
     (
         "scenarios/discovery.toml",
         include_str!("../../scenarios/discovery.toml"),
@@ -357,6 +360,10 @@ const BUILTIN: [(&str, &str); 11] = [
     (
         "scenarios/input.toml",
         include_str!("../../scenarios/input.toml"),
+    ),
+    (
+        "scenarios/app_id.toml",
+        include_str!("../../scenarios/app_id.toml"),
     ),
 ];
 

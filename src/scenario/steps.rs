@@ -178,6 +178,9 @@ async fn send(
     if let Some((user, password)) = &step.basic {
         req = req.basic_auth(vars.expand(user), Some(vars.expand(password)));
     }
+    for (name, value) in &step.headers {
+        req = req.header(name.as_str(), vars.expand(value));
+    }
     if let Some(token) = &step.bearer {
         // An empty token means "send no Authorization header" (the no-token variants).
         let token = vars.expand(token);

@@ -51,6 +51,7 @@ pub fn vars(state: &reference_server::AppState) -> Vars {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     vars.extend(from_state(state));
+    vars.extend(app_id_vars(&urls.root));
     Vars(vars).with_derived()
 }
 
@@ -97,6 +98,43 @@ fn from_state(state: &reference_server::AppState) -> Vec<(String, String)> {
         && let Some(coverage) = state.data.record(other).of_type("Coverage").next()
     {
         out.push(("other_coverage_id".into(), coverage.id.clone()));
+    }
+    out
+}
+
+/// The application-id profile (seed 004) of the bundled server: its two environments and
+/// demo applications (fixtures/app_id.toml): `roster-sync` is granted `acme-clinic` and every
+/// endpoint, `intake-kiosk` only `cedar-care` and `patient-read`.
+fn app_id_vars(root: &str) -> Vec<(String, String)> {
+    use reference_server::app_id::{Directory, Env};
+    let dir = Directory::embedded();
+    let app = |name: &str| dir.applications.iter().find(|a| a.name == name);
+    let mut out = vec![
+        (
+            "appid_sandbox".to_string(),
+            format!("{root}/app-id/sandbox"),
+        ),
+        (
+            "appid_production".to_string(),
+            format!("{root}/app-id/production"),
+        ),
+        ("appid_account".to_string(), "acme-clinic".to_string()),
+        ("appid_other_account".to_string(), "cedar-care".to_string()),
+    ];
+    if let (Some(full), Some(narrow)) = (app("roster-sync"), app("intake-kiosk")) {
+        let sandbox = full.credentials(Env::Sandbox);
+        let production = full.credentials(Env::Production);
+        let narrow = narrow.credentials(Env::Sandbox);
+        for (k, v) in [
+            ("appid_id", &sandbox.id),
+            ("appid_secret", &sandbox.secret),
+            ("appid_production_id", &production.id),
+            ("appid_production_secret", &production.secret),
+            ("appid2_id", &narrow.id),
+            ("appid2_secret", &narrow.secret),
+        ] {
+            out.push((k.to_string(), v.clone()));
+        }
     }
     out
 }
