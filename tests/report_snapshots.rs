@@ -36,6 +36,11 @@ static NORMALISE: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             "[datetime]",
         ),
         (r"\btx=[A-Za-z0-9_%.~-]+", "tx=[tx]"),
+        // A patient-generated pair's random id.
+        (
+            r"/patient-keys/credentials/[A-Za-z0-9_-]+",
+            "/patient-keys/credentials/[id]",
+        ),
         (r#"("?jti"?\s*[:=]\s*"?)[A-Za-z0-9_.~-]+"#, "${1}[jti]"),
         (
             r#"("?(?:iat|exp|nbf|auth_time)"?\s*[:=]\s*)\d{9,}"#,

@@ -119,6 +119,15 @@ pub enum Fault {
     AppIdSandboxCredentialsOnProduction,
     /// The application secret is not checked: the id alone is let in.
     AppIdSecretNotChecked,
+    // Patient-generated credentials (seed 003).
+    /// A deleted key/secret pair still reads data (a stale cache of verified keys).
+    PatientKeyDeletedStillWorks,
+    /// A pair's secret is kept in clear and shown again in the list.
+    PatientKeySecretListed,
+    /// A pair's secret is not checked: the key alone reads data.
+    PatientKeySecretNotChecked,
+    /// The member's list of pairs comes back empty.
+    PatientKeyListEmpty,
 }
 
 /// What each fault is and which rules it breaks.
@@ -199,7 +208,8 @@ impl Fault {
             ExpiredTokenAccepted | MissingWwwAuthenticate => &["GW-401"],
             RevokedTokenAccepted => &["GW-401", "MEMBER-REVOKE", "REVOKE"],
             PlanNotChecked => &["GW-PLAN"],
-            OtherPatientDataReturned => &["GW-COMPARTMENT"],
+            // The same read path serves the patient-generated credentials profile.
+            OtherPatientDataReturned => &["GW-COMPARTMENT", "PKEYS-SCOPE"],
             EverythingNextLoops
             | EverythingNextForeignOrigin
             | EverythingSkipsResources
@@ -211,6 +221,10 @@ impl Fault {
             AppIdUnauthorizedEndpointAllowed => &["APPID-ENDPOINT-403"],
             AppIdSandboxCredentialsOnProduction => &["APPID-ENV"],
             AppIdSecretNotChecked => &["APPID-401"],
+            PatientKeyDeletedStillWorks => &["PKEYS-DELETE"],
+            PatientKeySecretListed => &["PKEYS-SECRET-ONCE"],
+            PatientKeySecretNotChecked => &["PKEYS-AUTH"],
+            PatientKeyListEmpty => &["PKEYS-MANAGE"],
         }
     }
 

@@ -32,13 +32,15 @@ const SECRET_PARAMS: [&str; 11] = [
     "client_assertion",
 ];
 /// JSON members never written. (Not `code`: FHIR resources are full of codes.)
-const SECRET_MEMBERS: [&str; 6] = [
+const SECRET_MEMBERS: [&str; 7] = [
     "access_token",
     "refresh_token",
     "id_token",
     "client_secret",
     "password",
     "code_verifier",
+    // A patient-generated pair's secret (seed 003), shown once at creation.
+    "secret",
 ];
 /// Shorter values are not treated as secrets by value (they would match ordinary text).
 const MIN_SECRET_LEN: usize = 4;

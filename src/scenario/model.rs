@@ -316,7 +316,7 @@ pub fn builtin() -> Result<Vec<Scenario>, String> {
 }
 
 /// The built-in scenario files, in report order.
-const BUILTIN: [(&str, &str); 12] = [
+const BUILTIN: [(&str, &str); 13] = [
     (
         "scenarios/discovery.toml",
         include_str!("../../scenarios/discovery.toml"),
@@ -364,6 +364,10 @@ const BUILTIN: [(&str, &str); 12] = [
     (
         "scenarios/app_id.toml",
         include_str!("../../scenarios/app_id.toml"),
+    ),
+    (
+        "scenarios/patient_keys.toml",
+        include_str!("../../scenarios/patient_keys.toml"),
     ),
 ];
 

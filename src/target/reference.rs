@@ -51,7 +51,7 @@ pub fn vars(state: &reference_server::AppState) -> Vars {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     vars.extend(from_state(state));
-    vars.extend(app_id_vars(&urls.root));
+    vars.extend(auth_profile_vars(&urls.root));
     Vars(vars).with_derived()
 }
 
@@ -102,10 +102,11 @@ fn from_state(state: &reference_server::AppState) -> Vec<(String, String)> {
     out
 }
 
-/// The application-id profile (seed 004) of the bundled server: its two environments and
-/// demo applications (fixtures/app_id.toml): `roster-sync` is granted `acme-clinic` and every
+/// The bundled server's other auth profiles: the patient-generated credentials (seed 003,
+/// `patient_keys`), and the application-id profile (seed 004): its two environments and demo
+/// applications (fixtures/app_id.toml): `roster-sync` is granted `acme-clinic` and every
 /// endpoint, `intake-kiosk` only `cedar-care` and `patient-read`.
-fn app_id_vars(root: &str) -> Vec<(String, String)> {
+fn auth_profile_vars(root: &str) -> Vec<(String, String)> {
     use reference_server::app_id::{Directory, Env};
     let dir = Directory::embedded();
     let app = |name: &str| dir.applications.iter().find(|a| a.name == name);
@@ -120,6 +121,7 @@ fn app_id_vars(root: &str) -> Vec<(String, String)> {
         ),
         ("appid_account".to_string(), "acme-clinic".to_string()),
         ("appid_other_account".to_string(), "cedar-care".to_string()),
+        ("patient_keys".to_string(), format!("{root}/patient-keys")),
     ];
     if let (Some(full), Some(narrow)) = (app("roster-sync"), app("intake-kiosk")) {
         let sandbox = full.credentials(Env::Sandbox);

@@ -24,6 +24,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::auth::client_auth::parse_basic;
+use crate::faults::Fault;
 use crate::fhir::patient_access::{read_for, search_for};
 use crate::fhir::{path_error, unsupported_type};
 use crate::member::{error, member, unauthenticated};
@@ -74,7 +75,20 @@ impl FromRequestParts<AppState> for KeyCaller {
             ));
         };
         parse_basic(value.as_bytes())
-            .and_then(|(key, secret)| state.patient_keys.authenticate(&key, &secret))
+            .and_then(|(key, secret)| {
+                // Fault: the secret is not checked, the key alone is let in.
+                if state.faults.on(Fault::PatientKeySecretNotChecked) {
+                    return state.patient_keys.owner(&key);
+                }
+                state.patient_keys.authenticate(&key, &secret).or_else(|| {
+                    // Fault: a stale cache of verified keys still lets a deleted pair in.
+                    state
+                        .faults
+                        .on(Fault::PatientKeyDeletedStillWorks)
+                        .then(|| state.patient_keys.authenticate_deleted(&key, &secret))
+                        .flatten()
+                })
+            })
             .map(|patient_id| KeyCaller { patient_id })
             .ok_or_else(|| unauthorized("unknown, deleted or malformed key and secret", challenge))
     }
@@ -146,7 +160,12 @@ async fn no_such_path(_caller: KeyCaller) -> FhirError {
 
 /// A pair as listed: never the secret.
 fn listed(c: &Credential) -> Value {
-    json!({ "id": c.id, "name": c.name, "key": c.key, "created": c.created })
+    let mut v = json!({ "id": c.id, "name": c.name, "key": c.key, "created": c.created });
+    // Fault `patient-key-secret-listed`: the secret was kept in clear and is shown again.
+    if let Some(secret) = &c.clear_secret {
+        v["secret"] = json!(secret);
+    }
+    v
 }
 
 /// `GET /patient-keys/credentials`.
@@ -154,12 +173,16 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(m) = member(&state, &headers) else {
         return unauthenticated();
     };
-    let pairs: Vec<Value> = state
+    let mut pairs: Vec<Value> = state
         .patient_keys
         .list(&m.patient_id)
         .iter()
         .map(listed)
         .collect();
+    // Fault: the list loses the member's pairs (they can no longer be found to delete).
+    if state.faults.on(Fault::PatientKeyListEmpty) {
+        pairs.clear();
+    }
     axum::Json(json!({ "patient": m.patient_id, "credentials": pairs })).into_response()
 }
 
@@ -172,7 +195,8 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Ok(name) => name,
         Err((status, text)) => return error(status, &text),
     };
-    let issued = match state.patient_keys.create(&m.patient_id, &name) {
+    let keep_clear = state.faults.on(Fault::PatientKeySecretListed);
+    let issued = match state.patient_keys.create(&m.patient_id, &name, keep_clear) {
         Ok(issued) => issued,
         Err(CreateError::TooMany) => {
             return error(

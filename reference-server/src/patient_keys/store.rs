@@ -29,6 +29,8 @@ pub struct Credential {
     /// Creation time, seconds since the epoch.
     pub created: u64,
     secret_sha256: Vec<u8>,
+    /// Fault `patient-key-secret-listed` only: the secret kept in clear.
+    pub clear_secret: Option<String>,
 }
 
 /// A new pair with its secret, which exists in clear only in this value.
@@ -50,7 +52,13 @@ pub enum CreateError {
 pub struct PatientKeyStore {
     by_patient: DashMap<String, Vec<Credential>>,
     key_owner: DashMap<String, String>,
+    /// Deleted pairs, for the fault `patient-key-deleted-still-works` (a stale cache of
+    /// verified keys); bounded.
+    deleted: DashMap<String, Credential>,
 }
+
+/// Most deleted pairs remembered (the stale cache of the fault).
+const MAX_DELETED: usize = 10_000;
 
 impl std::fmt::Debug for PatientKeyStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,7 +83,12 @@ fn sha256(secret: &str) -> Vec<u8> {
 
 impl PatientKeyStore {
     /// Creates a pair named `name` (already validated) reading `patient_id`'s data.
-    pub fn create(&self, patient_id: &str, name: &str) -> Result<Issued, CreateError> {
+    pub fn create(
+        &self,
+        patient_id: &str,
+        name: &str,
+        keep_clear: bool,
+    ) -> Result<Issued, CreateError> {
         let mut pairs = self.by_patient.entry(patient_id.to_string()).or_default();
         if pairs.len() >= MAX_PER_MEMBER {
             return Err(CreateError::TooMany);
@@ -88,6 +101,7 @@ impl PatientKeyStore {
             patient_id: patient_id.to_string(),
             created: now(),
             secret_sha256: sha256(&secret),
+            clear_secret: keep_clear.then(|| secret.clone()),
         };
         // Lock order: a `by_patient` entry, then `key_owner`; readers never hold both.
         self.key_owner
@@ -114,7 +128,24 @@ impl PatientKeyStore {
         };
         let gone = pairs.remove(i);
         self.key_owner.remove(&gone.key);
+        if self.deleted.len() >= MAX_DELETED {
+            self.deleted.clear();
+        }
+        self.deleted.insert(gone.key.clone(), gone);
         true
+    }
+
+    /// Fault `patient-key-secret-not-checked`: the patient of a live key, whatever the secret.
+    pub fn owner(&self, key: &str) -> Option<String> {
+        self.key_owner.get(key).map(|p| p.clone())
+    }
+
+    /// Fault `patient-key-deleted-still-works`: a deleted pair's patient, from the stale cache.
+    pub fn authenticate_deleted(&self, key: &str, secret: &str) -> Option<String> {
+        let pair = self.deleted.get(key)?;
+        verify_slices_are_equal(&pair.secret_sha256, &sha256(secret))
+            .is_ok()
+            .then(|| pair.patient_id.clone())
     }
 
     /// The patient a live pair reads, when `key` names one and `secret` is its secret.
@@ -135,8 +166,8 @@ mod tests {
     #[test]
     fn a_pair_authenticates_until_deleted_and_others_keep_working() {
         let store = PatientKeyStore::default();
-        let a = store.create("p1", "phone").unwrap();
-        let b = store.create("p1", "laptop").unwrap();
+        let a = store.create("p1", "phone", false).unwrap();
+        let b = store.create("p1", "laptop", false).unwrap();
         assert_ne!(a.credential.key, b.credential.key);
         assert_ne!(a.secret, b.secret);
         let auth = |i: &Issued| store.authenticate(&i.credential.key, &i.secret);
@@ -157,7 +188,7 @@ mod tests {
     #[test]
     fn only_the_hash_of_the_secret_is_kept() {
         let store = PatientKeyStore::default();
-        let a = store.create("p1", "phone").unwrap();
+        let a = store.create("p1", "phone", false).unwrap();
         let kept = &store.list("p1")[0];
         assert_eq!(kept.secret_sha256, sha256(&a.secret));
         assert_ne!(kept.secret_sha256, a.secret.as_bytes());
@@ -167,15 +198,15 @@ mod tests {
     fn a_member_holds_at_most_the_bound() {
         let store = PatientKeyStore::default();
         for i in 0..MAX_PER_MEMBER {
-            store.create("p1", &format!("k{i}")).unwrap();
+            store.create("p1", &format!("k{i}"), false).unwrap();
         }
         assert_eq!(
-            store.create("p1", "one more").err(),
+            store.create("p1", "one more", false).err(),
             Some(CreateError::TooMany)
         );
-        assert!(store.create("p2", "other member").is_ok());
+        assert!(store.create("p2", "other member", false).is_ok());
         let first = store.list("p1")[0].id.clone();
         assert!(store.delete("p1", &first));
-        assert!(store.create("p1", "after a delete").is_ok());
+        assert!(store.create("p1", "after a delete", false).is_ok());
     }
 }
