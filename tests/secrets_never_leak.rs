@@ -93,6 +93,7 @@ async fn no_secret_reaches_reports_logs_or_streams() {
         demo.pd_secret,
         demo.password,
     ];
+    secrets.extend(demo.appid_secrets);
     let tokens = &server.state.tokens;
     secrets.extend(tokens.access.iter().map(|e| e.key().clone()));
     secrets.extend(tokens.refresh.iter().map(|e| e.key().clone()));

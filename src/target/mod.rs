@@ -2,6 +2,7 @@
 //! profile file; both end up as the variables the scenarios use.
 
 pub mod access;
+pub mod auth_profiles;
 pub mod discovery;
 pub mod needs;
 pub mod profile;

@@ -35,6 +35,7 @@ use toml::Spanned;
 use crate::http_policy::HttpPolicy;
 use crate::scenario::vars::Vars;
 use crate::target::access::{Access, HttpSection, LoginSection};
+use crate::target::auth_profiles;
 use crate::target::discovery::{self, Endpoints};
 
 /// A remote target.
@@ -60,6 +61,12 @@ pub struct Profile {
     /// Rate limit, timeouts, retries, extra CA certificates.
     #[serde(default)]
     pub http: HttpSection,
+    /// The application-id auth style (seed 004), when the target has it.
+    #[serde(default)]
+    pub app_id: Option<auth_profiles::AppId>,
+    /// Patient-generated key/secret pairs (seed 003), when the target has them.
+    #[serde(default)]
+    pub patient_keys: Option<auth_profiles::PatientKeys>,
 }
 
 /// The Patient Access API and its authorization server. Endpoints left out are read from
@@ -252,6 +259,9 @@ impl Profile {
                 check_url(field, v)?;
             }
         }
+        for (field, v) in auth_profiles::urls(self.app_id.as_ref(), self.patient_keys.as_ref()) {
+            check_url(field, v)?;
+        }
         for (field, name) in self.env_names() {
             if !is_env_name(name) {
                 return Err(format!(
@@ -296,6 +306,7 @@ impl Profile {
                 out.push((format!("members[{i}].password_env"), p.as_str()));
             }
         }
+        out.extend(auth_profiles::env_names(self.app_id.as_ref()));
         out
     }
 
@@ -406,6 +417,11 @@ impl Profile {
         if let Some(m) = self.members.get(1) {
             v.push(("other_patient_id", Some(m.patient_id.clone())));
         }
+        v.extend(auth_profiles::vars(
+            self.app_id.as_ref(),
+            self.patient_keys.as_ref(),
+            &secret,
+        ));
         Vars(
             v.into_iter()
                 .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))

@@ -121,6 +121,12 @@ fn auth_profile_vars(root: &str) -> Vec<(String, String)> {
         ),
         ("appid_account".to_string(), "acme-clinic".to_string()),
         ("appid_other_account".to_string(), "cedar-care".to_string()),
+        ("appid_patient".to_string(), PATIENT_ID.to_string()),
+        ("appid2_account".to_string(), "cedar-care".to_string()),
+        (
+            "appid2_unauthorized_path".to_string(),
+            "Appointment".to_string(),
+        ),
         ("patient_keys".to_string(), format!("{root}/patient-keys")),
     ];
     if let (Some(full), Some(narrow)) = (app("roster-sync"), app("intake-kiosk")) {

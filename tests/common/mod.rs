@@ -13,6 +13,9 @@ pub struct Demo {
     pub pa2_secret: String,
     pub pd_secret: String,
     pub password: String,
+    /// The application-id profile's secrets: roster-sync sandbox and production, and
+    /// intake-kiosk sandbox (fixtures/app_id.toml).
+    pub appid_secrets: [String; 3],
 }
 
 pub fn demo_secrets() -> Demo {
@@ -38,7 +41,14 @@ pub fn demo_secrets() -> Demo {
         .as_str()
         .unwrap()
         .to_string();
+    let apps = &reference_server::app_id::Directory::embedded().applications;
+    let app = |name: &str| apps.iter().find(|a| a.name == name).unwrap();
     Demo {
+        appid_secrets: [
+            app("roster-sync").sandbox.secret.clone(),
+            app("roster-sync").production.secret.clone(),
+            app("intake-kiosk").sandbox.secret.clone(),
+        ],
         pa_secret: secret("patient-access-app"),
         pa2_secret: secret("patient-access-app-2"),
         pd_secret: secret("provider-directory-app"),
@@ -80,16 +90,31 @@ password_env = "RT_MEMBER1_PASSWORD"
 patient_id = "ffaa7043-d695-4cf0-a541-945bca539041"
 [[members]]
 patient_id = "b5631ecf-b58c-48f5-87f0-b9988f41969b"
-"#
+[app_id]
+sandbox_base_url = "{root}/app-id/sandbox"
+production_base_url = "{root}/app-id/production"
+account = "acme-clinic"
+patient_id = "ffaa7043-d695-4cf0-a541-945bca539041"
+other_account = "cedar-care"
+sandbox = {{ id = "sbx-roster-sync-5d1e", secret_env = "RT_APPID_SECRET" }}
+production = {{ id = "prd-roster-sync-a93c", secret_env = "RT_APPID_PROD_SECRET" }}
+narrow = {{ id = "sbx-intake-kiosk-27b4", secret_env = "RT_APPID2_SECRET", account = "cedar-care", unauthorized_path = "Appointment" }}
+[patient_keys]
+base_url = "{root}/patient-keys"
+"#,
+        root = patient_access.trim_end_matches("/fhir")
     )
 }
 
-pub fn env_of(demo: &Demo) -> [(&'static str, String); 4] {
+pub fn env_of(demo: &Demo) -> [(&'static str, String); 7] {
     [
         ("RT_PA_SECRET", demo.pa_secret.clone()),
         ("RT_PA2_SECRET", demo.pa2_secret.clone()),
         ("RT_PD_SECRET", demo.pd_secret.clone()),
         ("RT_MEMBER1_PASSWORD", demo.password.clone()),
+        ("RT_APPID_SECRET", demo.appid_secrets[0].clone()),
+        ("RT_APPID_PROD_SECRET", demo.appid_secrets[1].clone()),
+        ("RT_APPID2_SECRET", demo.appid_secrets[2].clone()),
     ]
 }
 
