@@ -3,8 +3,8 @@
 //!
 //! Areas, each with its own router: `auth` (authorize, login and consent pages, token,
 //! introspection, revocation, JWKS), `gateway` (bearer, plan and claim rules), `fhir`
-//! (Patient Access and Provider Directory APIs), `member` (grant revocation), `discovery`
-//! and `home`.
+//! (Patient Access and Provider Directory APIs), `member` (grant revocation), `discovery`,
+//! `home`, and `portal` (the developer portal admin API and the `/production` mirror).
 
 pub mod admin;
 pub mod app_id;
@@ -25,6 +25,7 @@ pub mod member;
 pub mod outcome;
 pub mod params;
 pub mod patient_keys;
+pub mod portal;
 pub mod redirect;
 pub mod registry;
 pub mod scope;
@@ -52,7 +53,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub fn app(state: AppState) -> Router {
     let injected = inject::Injected::from_config(&state.config);
     let admin = if state.config.admin {
-        admin::router()
+        admin::router().merge(portal::router())
     } else {
         Router::new()
     };
@@ -65,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .merge(fhir::router())
         .merge(patient_keys::router())
         .merge(app_id::router())
+        .merge(portal::production_router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(limits::bound_request))
         // Belt and braces: a bug must cost one 500, never a dropped connection.
@@ -102,6 +104,7 @@ pub fn build_state(config: Config, root: &str) -> Result<AppState, String> {
         key,
         tokens: tokens::TokenStore::default(),
         patient_keys: patient_keys::store::PatientKeyStore::default(),
+        portal: portal::store::PortalStore::default(),
         faults: faults::FaultSwitches::with(&config_faults),
     }))
 }

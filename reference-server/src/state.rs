@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::faults::FaultSwitches;
 use crate::keys::SigningKey;
 use crate::patient_keys::store::PatientKeyStore;
+use crate::portal::store::PortalStore;
 use crate::registry::Registry;
 use crate::store::DataStore;
 use crate::tokens::TokenStore;
@@ -27,6 +28,8 @@ pub struct Shared {
     pub tokens: TokenStore,
     /// Patient-generated key/secret pairs (seed 003).
     pub patient_keys: PatientKeyStore,
+    /// Developer portal apps and their credential sets (seed 000).
+    pub portal: PortalStore,
     /// The defects switched on (none by default).
     pub faults: FaultSwitches,
 }

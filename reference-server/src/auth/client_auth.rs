@@ -1,6 +1,8 @@
 //! Client authentication by HTTP Basic (RFC 6749 2.3.1; seed 002 "Exchange the auth code for
 //! tokens at the token endpoint using Basic authentication (client_id:client_secret)").
 
+use std::borrow::Cow;
+
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -8,7 +10,8 @@ use base64::engine::general_purpose::STANDARD;
 use super::error::OAuthError;
 use crate::faults::Fault;
 use crate::params::Params;
-use crate::registry::{Client, Registry};
+use crate::portal::Environment;
+use crate::registry::Client;
 use crate::state::AppState;
 
 /// The authenticated client, or `invalid_client` (401). `client_secret_post` is not offered:
@@ -17,8 +20,20 @@ pub fn authenticate<'s>(
     state: &'s AppState,
     headers: &HeaderMap,
     params: &Params,
-) -> Result<&'s Client, OAuthError> {
-    check_credentials(headers, params, &state.registry).map_err(|mut e| {
+) -> Result<Cow<'s, Client>, OAuthError> {
+    authenticate_in(state, headers, params, Environment::Sandbox)
+}
+
+/// [`authenticate`] at the token endpoint of `env`: fixture clients and developer-portal
+/// apps in the sandbox; in production only portal apps whose production access the payer
+/// approved (any other client is unknown there: `invalid_client`).
+pub fn authenticate_in<'s>(
+    state: &'s AppState,
+    headers: &HeaderMap,
+    params: &Params,
+    env: Environment,
+) -> Result<Cow<'s, Client>, OAuthError> {
+    check_credentials(headers, params, state, env).map_err(|mut e| {
         // Fault: every failure is a plain 400, so no `WWW-Authenticate: Basic` challenge
         // (RFC 6749 5.2 wants 401 with it when the client sent an Authorization header).
         if state.faults.on(Fault::InvalidClientAsBadRequest) && e.error == "invalid_client" {
@@ -31,8 +46,9 @@ pub fn authenticate<'s>(
 fn check_credentials<'r>(
     headers: &HeaderMap,
     params: &Params,
-    registry: &'r Registry,
-) -> Result<&'r Client, OAuthError> {
+    state: &'r AppState,
+    env: Environment,
+) -> Result<Cow<'r, Client>, OAuthError> {
     let in_body = params.contains("client_secret");
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
@@ -54,16 +70,35 @@ fn check_credentials<'r>(
     }
     let (id, secret) = parse_basic(value.as_bytes())
         .ok_or_else(|| OAuthError::invalid_client("malformed HTTP Basic credentials"))?;
-    let client = registry
-        .client(&id)
-        .filter(|c| {
+    let unknown = || OAuthError::invalid_client("unknown client or wrong secret");
+    let client = match state.registry.client(&id) {
+        // Fixture clients are sandbox demo registrations, unknown to production.
+        Some(c) => {
             aws_lc_rs::constant_time::verify_slices_are_equal(
                 c.secret.as_bytes(),
                 secret.as_bytes(),
             )
-            .is_ok()
-        })
-        .ok_or_else(|| OAuthError::invalid_client("unknown client or wrong secret"))?;
+            .map_err(|_| unknown())?;
+            if env == Environment::Production {
+                return Err(OAuthError::invalid_client(
+                    "this client has no production access",
+                ));
+            }
+            Cow::Borrowed(c)
+        }
+        None => {
+            let (c, approved) = state
+                .portal
+                .authenticate(&id, &secret)
+                .ok_or_else(unknown)?;
+            if env == Environment::Production && !approved {
+                return Err(OAuthError::invalid_client(
+                    "production access for this application is not approved",
+                ));
+            }
+            Cow::Owned(c)
+        }
+    };
     // A client_id in the body must name the authenticated client (RFC 6749 3.2.1).
     match params.single("client_id")? {
         Some(body_id) if body_id != client.id => Err(OAuthError::invalid_request(

@@ -13,17 +13,32 @@ use super::client_auth;
 use super::error::{OAuthError, no_store};
 use crate::faults::Fault;
 use crate::params::{ParamError, Params};
+use crate::portal::Environment;
 
 /// A request body, or why axum could not read it (too large, aborted).
 pub type FormBody = Result<Bytes, axum::extract::rejection::BytesRejection>;
 use crate::registry::{Api, Client, GrantType};
 use crate::scope;
 use crate::state::AppState;
-use crate::tokens::{AccessToken, RefreshToken, now, random_token};
+use crate::tokens::{AccessToken, RefreshToken, now};
 
-/// `POST /oauth2/token`.
+/// `POST /oauth2/token` (the sandbox).
 pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: FormBody) -> Response {
-    let mut res = match exchange(&state, &headers, &body) {
+    respond(&state, &headers, &body, Environment::Sandbox)
+}
+
+/// `POST /production/oauth2/token`: the same endpoint for approved portal apps; its tokens
+/// are production tokens (accepted only on the production FHIR bases).
+pub async fn production_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: FormBody,
+) -> Response {
+    respond(&state, &headers, &body, Environment::Production)
+}
+
+fn respond(state: &AppState, headers: &HeaderMap, body: &FormBody, env: Environment) -> Response {
+    let mut res = match exchange(state, headers, body, env) {
         Ok(v) => axum::Json(v).into_response(),
         // Fault: requests refused as malformed (not a form, a missing or repeated parameter,
         // an unknown grant_type) get the web framework's HTML error page; only client and
@@ -67,9 +82,15 @@ pub fn form(headers: &HeaderMap, body: &FormBody) -> Result<Params, OAuthError> 
     Ok(params)
 }
 
-fn exchange(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Value, OAuthError> {
+fn exchange(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &FormBody,
+    env: Environment,
+) -> Result<Value, OAuthError> {
     let params = form(headers, body)?;
-    let client = client_auth::authenticate(state, headers, &params)?;
+    let client = client_auth::authenticate_in(state, headers, &params, env)?;
+    let client = &*client;
     let grant = match params.single("grant_type")? {
         None => return Err(OAuthError::invalid_request("grant_type is required")),
         Some("authorization_code") => GrantType::AuthorizationCode,
@@ -92,9 +113,9 @@ fn exchange(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Va
         )));
     }
     match grant {
-        GrantType::AuthorizationCode => authorization_code(state, client, &params),
-        GrantType::ClientCredentials => client_credentials(state, client, &params),
-        GrantType::RefreshToken => refresh(state, client, &params),
+        GrantType::AuthorizationCode => authorization_code(state, client, &params, env),
+        GrantType::ClientCredentials => client_credentials(state, client, &params, env),
+        GrantType::RefreshToken => refresh(state, client, &params, env),
     }
 }
 
@@ -102,6 +123,7 @@ fn authorization_code(
     state: &AppState,
     client: &Client,
     params: &Params,
+    env: Environment,
 ) -> Result<Value, OAuthError> {
     let code = params
         .single("code")?
@@ -170,8 +192,8 @@ fn authorization_code(
         }
     }
     let t = now();
-    let access_token = random_token();
-    let refresh_token = random_token();
+    let access_token = env.new_token();
+    let refresh_token = env.new_token();
     let access = access_token_for(
         state,
         client,
@@ -242,6 +264,7 @@ fn client_credentials(
     state: &AppState,
     client: &Client,
     params: &Params,
+    env: Environment,
 ) -> Result<Value, OAuthError> {
     let plan = state
         .registry
@@ -257,7 +280,7 @@ fn client_credentials(
     // Seed 002's example sends `openid fhirUser system/*.rs`: tolerated, only system/*.rs granted.
     let granted =
         scope::grant(&requested, plan).map_err(|e| OAuthError::invalid_scope(e.to_string()))?;
-    let access_token = random_token();
+    let access_token = env.new_token();
     state.tokens.access.insert(
         access_token.clone(),
         access_token_for(state, client, &granted, None, None),
@@ -279,7 +302,12 @@ fn client_credentials(
     Ok(response)
 }
 
-fn refresh(state: &AppState, client: &Client, params: &Params) -> Result<Value, OAuthError> {
+fn refresh(
+    state: &AppState,
+    client: &Client,
+    params: &Params,
+    env: Environment,
+) -> Result<Value, OAuthError> {
     let token = params
         .single("refresh_token")?
         .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
@@ -288,6 +316,8 @@ fn refresh(state: &AppState, client: &Client, params: &Params) -> Result<Value, 
         .refresh
         .get(token)
         .map(|r| r.clone())
+        // A refresh token is redeemed only in the environment that issued it.
+        .filter(|_| Environment::of_token(token) == env)
         .ok_or_else(|| OAuthError::invalid_grant("unknown refresh token"))?;
     // Fault: whoever holds the refresh token may redeem it.
     if stored.client_id != client.id && !state.faults.on(Fault::RefreshNotBoundToClient) {
@@ -312,7 +342,7 @@ fn refresh(state: &AppState, client: &Client, params: &Params) -> Result<Value, 
             .and_then(|req| scope::narrow(&req, &stored.scope))
             .map_err(|e| OAuthError::invalid_scope(e.to_string()))?,
     };
-    let access_token = random_token();
+    let access_token = env.new_token();
     let access = access_token_for(
         state,
         client,

@@ -8,6 +8,7 @@ use axum::http::{StatusCode, header};
 
 use crate::faults::Fault;
 use crate::outcome::FhirError;
+use crate::portal::Environment;
 use crate::registry::Api;
 use crate::state::AppState;
 use crate::tokens::{AccessToken, now};
@@ -137,19 +138,28 @@ fn authenticate(parts: &Parts, state: &AppState, api: Api) -> Result<AccessToken
     let token = Some(rest.trim())
         .filter(|t| is_token68(t))
         .ok_or_else(|| unauthorized(Some("invalid_token"), "malformed Bearer credentials"))?;
-    let access = live_access(state, token).ok_or_else(|| {
-        unauthorized(
-            Some("invalid_token"),
-            "the access token is unknown, expired or revoked",
-        )
-    })?;
+    // A token works only in the environment (sandbox or production) that issued it.
+    let access = Some(token)
+        .filter(|t| Environment::of_token(t) == Environment::of_request(&parts.extensions))
+        .and_then(|t| live_access(state, t))
+        .ok_or_else(|| {
+            unauthorized(
+                Some("invalid_token"),
+                "the access token is unknown, expired or revoked",
+            )
+        })?;
     // Fault: the client's plan subscription is not looked at (the claim rules still run).
     let subscribed = state.faults.on(Fault::PlanNotChecked)
         || state
             .registry
             .client(&access.client_id)
             .and_then(|c| state.registry.plan_of(c))
-            .is_some_and(|p| p.api == api);
+            .is_some_and(|p| p.api == api)
+        || state
+            .portal
+            .plan_of_client(&access.client_id)
+            .and_then(|p| crate::portal::store::plan_api(&state.registry, &p))
+            == Some(api);
     if !subscribed {
         return Err(FhirError::forbidden(crate::gateway::NOT_REGISTERED));
     }

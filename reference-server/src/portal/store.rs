@@ -1,0 +1,295 @@
+//! The developer portal's in-memory state (seed 000): apps, their plan, their production
+//! status and their credential sets. Secrets are kept only as SHA-256 hashes and compared in
+//! constant time; `Debug` shows counts only.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use dashmap::DashMap;
+
+use crate::registry::{Api, Client, GrantType, Registry};
+use crate::tokens::random_token;
+
+/// Where an app stands on the way to production (seed 000 "Upgrade to production").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Production {
+    /// Sandbox only.
+    NotRequested,
+    /// The developer asked; the payer has not approved yet.
+    Requested,
+    /// The payer approved: the same credentials work in production.
+    Approved,
+}
+
+impl Production {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Production::NotRequested => "not-requested",
+            Production::Requested => "requested",
+            Production::Approved => "approved",
+        }
+    }
+}
+
+/// A portal application.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub id: String,
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    /// Plan id (fixtures/plans.toml), none until subscribed.
+    pub plan: Option<String>,
+    pub production: Production,
+    /// (credential_id, current client_id) of each credential set, in creation order.
+    pub credentials: Vec<(String, String)>,
+}
+
+/// One credential set, keyed by its client_id.
+struct Credential {
+    app_id: String,
+    secret_sha256: [u8; 32],
+}
+
+/// Freshly issued credentials: the only time a secret leaves the store.
+#[derive(Debug)]
+pub struct Issued {
+    pub app_id: String,
+    pub credential_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// Why a portal operation was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PortalError {
+    NoSuchApp,
+    NoSuchCredential,
+    UnknownPlan,
+    NotRequested,
+}
+
+/// All portal state.
+#[derive(Default)]
+pub struct PortalStore {
+    apps: DashMap<String, App>,
+    /// Live credential sets by client_id.
+    credentials: DashMap<String, Credential>,
+    /// Client ids replaced by "Reset Credentials" -> app id: they no longer authenticate, but
+    /// tokens already issued to them keep their plan until they expire.
+    retired: DashMap<String, String>,
+    next: AtomicU64,
+}
+
+impl std::fmt::Debug for PortalStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalStore")
+            .field("apps", &self.apps.len())
+            .field("credentials", &self.credentials.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn sha256(secret: &str) -> [u8; 32] {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret.as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+/// The API a plan id opens, if the plan exists.
+pub fn plan_api(registry: &Registry, plan: &str) -> Option<Api> {
+    [Api::PatientAccess, Api::ProviderDirectory]
+        .into_iter()
+        .find(|&api| registry.plan_for_api(api).is_some_and(|p| p.id == plan))
+}
+
+impl PortalStore {
+    fn serial(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// A new client_id: `portal-` and 96 random bits (never a fixture id).
+    fn new_client_id() -> String {
+        format!("portal-{}", &random_token()[..16])
+    }
+
+    /// Stores a new credential set of `app_id` under a new client_id.
+    fn issue(&self, app_id: &str, credential_id: String) -> Issued {
+        let client_id = Self::new_client_id();
+        let client_secret = random_token();
+        self.credentials.insert(
+            client_id.clone(),
+            Credential {
+                app_id: app_id.to_string(),
+                secret_sha256: sha256(&client_secret),
+            },
+        );
+        Issued {
+            app_id: app_id.to_string(),
+            credential_id,
+            client_id,
+            client_secret,
+        }
+    }
+
+    /// "Create new app": the app with its first credential set.
+    pub fn create(&self, name: String, redirect_uris: Vec<String>) -> Issued {
+        let n = self.serial();
+        let app_id = format!("app-{n}");
+        let credential_id = format!("cred-{}", self.serial());
+        let issued = self.issue(&app_id, credential_id.clone());
+        self.apps.insert(
+            app_id.clone(),
+            App {
+                id: app_id,
+                name,
+                redirect_uris,
+                plan: None,
+                production: Production::NotRequested,
+                credentials: vec![(credential_id, issued.client_id.clone())],
+            },
+        );
+        issued
+    }
+
+    /// The app named by its app id or by any live client_id of it.
+    pub fn resolve(&self, key: &str) -> Option<String> {
+        if self.apps.contains_key(key) {
+            return Some(key.to_string());
+        }
+        self.credentials.get(key).map(|c| c.app_id.clone())
+    }
+
+    /// A copy of an app.
+    pub fn app(&self, app_id: &str) -> Option<App> {
+        self.apps.get(app_id).map(|a| a.clone())
+    }
+
+    /// Subscribes the app to `plan` (replacing any earlier subscription: one plan per app).
+    pub fn subscribe(
+        &self,
+        registry: &Registry,
+        app_id: &str,
+        plan: &str,
+    ) -> Result<(), PortalError> {
+        plan_api(registry, plan).ok_or(PortalError::UnknownPlan)?;
+        let mut app = self.apps.get_mut(app_id).ok_or(PortalError::NoSuchApp)?;
+        app.plan = Some(plan.to_string());
+        Ok(())
+    }
+
+    /// "Add" a credential set: a new client_id and secret; the existing sets keep working.
+    pub fn add_credential(&self, app_id: &str) -> Result<Issued, PortalError> {
+        if !self.apps.contains_key(app_id) {
+            return Err(PortalError::NoSuchApp);
+        }
+        let credential_id = format!("cred-{}", self.serial());
+        let issued = self.issue(app_id, credential_id.clone());
+        let mut app = self.apps.get_mut(app_id).ok_or(PortalError::NoSuchApp)?;
+        app.credentials
+            .push((credential_id, issued.client_id.clone()));
+        Ok(issued)
+    }
+
+    fn client_id_of(&self, app_id: &str, credential_id: &str) -> Result<String, PortalError> {
+        let app = self.apps.get(app_id).ok_or(PortalError::NoSuchApp)?;
+        app.credentials
+            .iter()
+            .find(|(c, _)| c == credential_id)
+            .map(|(_, id)| id.clone())
+            .ok_or(PortalError::NoSuchCredential)
+    }
+
+    /// "Reset API Secret": same client_id, new secret; the old secret fails at once.
+    pub fn reset_secret(&self, app_id: &str, credential_id: &str) -> Result<Issued, PortalError> {
+        let client_id = self.client_id_of(app_id, credential_id)?;
+        let client_secret = random_token();
+        let mut cred = self
+            .credentials
+            .get_mut(&client_id)
+            .ok_or(PortalError::NoSuchCredential)?;
+        cred.secret_sha256 = sha256(&client_secret);
+        Ok(Issued {
+            app_id: app_id.to_string(),
+            credential_id: credential_id.to_string(),
+            client_id,
+            client_secret,
+        })
+    }
+
+    /// "Reset Credentials": a new client_id and secret for the set; the old pair fails at once.
+    pub fn reset_credentials(
+        &self,
+        app_id: &str,
+        credential_id: &str,
+    ) -> Result<Issued, PortalError> {
+        let old = self.client_id_of(app_id, credential_id)?;
+        let issued = self.issue(app_id, credential_id.to_string());
+        self.credentials.remove(&old);
+        self.retired.insert(old.clone(), app_id.to_string());
+        let mut app = self.apps.get_mut(app_id).ok_or(PortalError::NoSuchApp)?;
+        if let Some(set) = app.credentials.iter_mut().find(|(c, _)| c == credential_id) {
+            set.1 = issued.client_id.clone();
+        }
+        Ok(issued)
+    }
+
+    /// "Upgrade to production": asks the payer; an approved app stays approved.
+    pub fn request_production(&self, app_id: &str) -> Result<Production, PortalError> {
+        let mut app = self.apps.get_mut(app_id).ok_or(PortalError::NoSuchApp)?;
+        if app.production == Production::NotRequested {
+            app.production = Production::Requested;
+        }
+        Ok(app.production)
+    }
+
+    /// The payer's approval of a pending request.
+    pub fn approve_production(&self, app_id: &str) -> Result<Production, PortalError> {
+        let mut app = self.apps.get_mut(app_id).ok_or(PortalError::NoSuchApp)?;
+        if app.production == Production::NotRequested {
+            return Err(PortalError::NotRequested);
+        }
+        app.production = Production::Approved;
+        Ok(app.production)
+    }
+
+    /// The client a live credential set authenticates as, and whether its app is approved
+    /// for production; None for an unknown client_id or a wrong secret.
+    pub fn authenticate(&self, client_id: &str, secret: &str) -> Option<(Client, bool)> {
+        let app_id = {
+            let cred = self.credentials.get(client_id)?;
+            let presented = sha256(secret);
+            aws_lc_rs::constant_time::verify_slices_are_equal(&cred.secret_sha256, &presented)
+                .ok()?;
+            cred.app_id.clone()
+        };
+        let app = self.app(&app_id)?;
+        let grant_types = match app.plan.as_deref() {
+            Some("patient-access") => vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            // Provider Directory, or no plan yet: the token is issued and the gateway answers
+            // "Not registered to plan" (like the fixture no-plan-app).
+            _ => vec![GrantType::ClientCredentials],
+        };
+        let approved = app.production == Production::Approved;
+        Some((
+            Client {
+                id: client_id.to_string(),
+                name: app.name,
+                secret: String::new(),
+                plan: app.plan,
+                grant_types,
+                redirect_uris: app.redirect_uris,
+            },
+            approved,
+        ))
+    }
+
+    /// The plan of the app behind a client_id (live or retired), for the gateway.
+    pub fn plan_of_client(&self, client_id: &str) -> Option<String> {
+        let app_id = match self.credentials.get(client_id) {
+            Some(c) => c.app_id.clone(),
+            None => self.retired.get(client_id)?.clone(),
+        };
+        self.apps.get(&app_id)?.plan.clone()
+    }
+}
