@@ -130,7 +130,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// 405 with an OperationOutcome and `Allow` (RFC 9110 15.5.6).
-fn not_allowed() -> Response {
+pub(crate) fn not_allowed() -> Response {
     let err = FhirError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "not-supported",

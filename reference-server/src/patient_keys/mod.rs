@@ -139,16 +139,7 @@ async fn search(
 
 /// 405 (after authentication, as on the Patient Access API).
 async fn not_allowed(_caller: KeyCaller) -> Response {
-    let err = FhirError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "not-supported",
-        "this API is read-only: only GET (and HEAD) interactions are supported",
-    );
-    (
-        [(header::ALLOW, HeaderValue::from_static("GET, HEAD"))],
-        err,
-    )
-        .into_response()
+    crate::fhir::not_allowed()
 }
 
 async fn no_such_path(_caller: KeyCaller) -> FhirError {
