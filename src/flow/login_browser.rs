@@ -22,6 +22,8 @@ use super::webdriver::{Chromedriver, Element, Session, WebDriverError};
 
 /// Most pages before giving up (no loop runs forever).
 const MAX_PAGES: usize = 10;
+/// Looks again at a page whose elements went stale under a command, at most this often.
+const STALE_RETRIES: usize = 5;
 /// How long a submitted page may take to give way to the next one.
 const SETTLE: Duration = Duration::from_secs(10);
 /// Bound of closing the browser once the login is over (then it is killed).
@@ -175,80 +177,133 @@ impl Journey<'_> {
 
     /// Page after page until the redirect URI: login form, consent, or an error.
     async fn walk(&self, s: &Session, step: &mut usize) -> Result<Url, LoginError> {
-        let wd = |step: usize| move |e: WebDriverError| fail(step, format!("browser: {e}"));
         *step = 1;
-        let mut load_error = loaded(s.navigate(self.authorize.as_str()).await).map_err(wd(1))?;
-        let (mut sent_password, mut sent_username) = (false, false);
-        let mut last_acted: Option<Element> = None;
-        for page in 1..=MAX_PAGES {
+        let mut progress = Progress {
+            load_error: loaded(s.navigate(self.authorize.as_str()).await)
+                .map_err(|e| fail(1, format!("browser: {e}")))?,
+            ..Progress::default()
+        };
+        let mut stale_retries = STALE_RETRIES;
+        let mut page = 1;
+        while page <= MAX_PAGES {
             *step = page;
-            if let Some(el) = last_acted.take() {
-                settle(s, &el).await.map_err(wd(page))?;
-            }
-            let url = s.current_url().await.map_err(wd(page))?;
-            if is_redirect_target(&url, self.redirect_uri) {
-                return Url::parse(&url).map_err(|_| fail(page, "unparsable redirect URL".into()));
-            }
-            let settings = self.settings;
-            let password = first(s, &input_named(&settings.password_field), page).await?;
-            let username = first(s, &input_named(&settings.username_field), page).await?;
-            if let Some(field) = password {
-                if sent_password {
-                    return Err(LoginError {
-                        credentials_refused: true,
-                        ..fail(
-                            page,
-                            format!("the login form was shown again: {}", describe(s).await),
-                        )
-                    });
+            match self.page(s, page, &mut progress).await {
+                Ok(Some(url)) => return Ok(url),
+                Ok(None) => page += 1,
+                // The page changed under the command (a navigation still under way): look again.
+                Err(PageError::Driver(e)) if e.is_stale() && stale_retries > 0 => {
+                    stale_retries -= 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                if let Some(user) = username {
-                    type_into(s, &user, self.member.username)
-                        .await
-                        .map_err(wd(page))?;
-                }
-                type_into(s, &field, self.member.password)
-                    .await
-                    .map_err(wd(page))?;
-                load_error = loaded(submit(s, &field).await).map_err(wd(page))?;
-                sent_password = true;
-                last_acted = Some(field);
-            } else if let Some(user) = username {
-                // Identifier first: the password comes on the next page.
-                if sent_username {
-                    return Err(LoginError {
-                        credentials_refused: true,
-                        ..fail(
-                            page,
-                            format!("the username form was shown again: {}", describe(s).await),
-                        )
-                    });
-                }
-                type_into(s, &user, self.member.username)
-                    .await
-                    .map_err(wd(page))?;
-                load_error = loaded(submit(s, &user).await).map_err(wd(page))?;
-                sent_username = true;
-                last_acted = Some(user);
-            } else if let Some(button) = first(s, &approve_button(&settings.approve), page).await? {
-                load_error = loaded(s.click(&button).await).map_err(wd(page))?;
-                last_acted = Some(button);
-            } else {
-                let why = load_error
-                    .take()
-                    .map(|e| format!(" (load failed: {e})"))
-                    .unwrap_or_default();
-                return Err(fail(
-                    page,
-                    format!(
-                        "a page that is neither login nor consent{why}: {}",
-                        describe(s).await
-                    ),
-                ));
+                Err(PageError::Driver(e)) => return Err(fail(page, format!("browser: {e}"))),
+                Err(PageError::Login(e)) => return Err(e),
             }
         }
         Err(fail(MAX_PAGES, "too many pages".into()))
     }
+
+    /// One page: the redirect URL when the browser has reached it, or `None` once the page's
+    /// form is filled and submitted (or its consent given).
+    async fn page(
+        &self,
+        s: &Session,
+        page: usize,
+        p: &mut Progress,
+    ) -> Result<Option<Url>, PageError> {
+        if let Some(el) = p.last_acted.take() {
+            settle(s, &el).await?;
+        }
+        let url = s.current_url().await?;
+        if is_redirect_target(&url, self.redirect_uri) {
+            let url = Url::parse(&url).map_err(|_| fail(page, "unparsable redirect URL".into()))?;
+            return Ok(Some(url));
+        }
+        let settings = self.settings;
+        let password = first(s, &input_named(&settings.password_field)).await?;
+        let username = first(s, &input_named(&settings.username_field)).await?;
+        if let Some(field) = password {
+            if p.sent_password {
+                let seen = describe(s).await;
+                return Err(refused(
+                    page,
+                    format!("the login form was shown again: {seen}"),
+                ));
+            }
+            if let Some(user) = username {
+                type_into(s, &user, self.member.username).await?;
+            }
+            type_into(s, &field, self.member.password).await?;
+            p.load_error = loaded(submit(s, &field).await)?;
+            p.sent_password = true;
+            p.last_acted = Some(field);
+        } else if let Some(user) = username {
+            // Identifier first: the password comes on the next page.
+            if p.sent_username {
+                let seen = describe(s).await;
+                return Err(refused(
+                    page,
+                    format!("the username form was shown again: {seen}"),
+                ));
+            }
+            type_into(s, &user, self.member.username).await?;
+            p.load_error = loaded(submit(s, &user).await)?;
+            p.sent_username = true;
+            p.last_acted = Some(user);
+        } else if let Some(button) = first(s, &approve_button(&settings.approve)).await? {
+            p.load_error = loaded(s.click(&button).await)?;
+            p.last_acted = Some(button);
+        } else {
+            let why = p
+                .load_error
+                .take()
+                .map(|e| format!(" (load failed: {e})"))
+                .unwrap_or_default();
+            let seen = describe(s).await;
+            return Err(fail(
+                page,
+                format!("a page that is neither login nor consent{why}: {seen}"),
+            )
+            .into());
+        }
+        Ok(None)
+    }
+}
+
+/// What the walk has done so far.
+#[derive(Default)]
+struct Progress {
+    sent_password: bool,
+    sent_username: bool,
+    /// The element last clicked or submitted: its page must give way before the next look.
+    last_acted: Option<Element>,
+    /// Why the last submitted page failed to load, quoted if the walk ends there.
+    load_error: Option<String>,
+}
+
+/// How one page went wrong: the login's own verdict, or the driver (retried when stale).
+enum PageError {
+    Login(LoginError),
+    Driver(WebDriverError),
+}
+
+impl From<LoginError> for PageError {
+    fn from(e: LoginError) -> Self {
+        PageError::Login(e)
+    }
+}
+
+impl From<WebDriverError> for PageError {
+    fn from(e: WebDriverError) -> Self {
+        PageError::Driver(e)
+    }
+}
+
+/// The form came back after the credentials were sent: they were refused.
+fn refused(step: usize, message: String) -> PageError {
+    PageError::Login(LoginError {
+        credentials_refused: true,
+        ..fail(step, message)
+    })
 }
 
 fn fail(step: usize, message: String) -> LoginError {
@@ -324,11 +379,8 @@ fn approve_button((name, value): &(String, String)) -> String {
 }
 
 /// The first element matching `css`.
-async fn first(s: &Session, css: &str, step: usize) -> Result<Option<Element>, LoginError> {
-    let found = s.find_all(css).await;
-    found
-        .map(|all| all.into_iter().next())
-        .map_err(|e| fail(step, format!("browser: {e}")))
+async fn first(s: &Session, css: &str) -> Result<Option<Element>, WebDriverError> {
+    Ok(s.find_all(css).await?.into_iter().next())
 }
 
 /// Replaces the field's content with `text`.

@@ -33,6 +33,20 @@ pub struct WebDriverError {
 }
 
 impl WebDriverError {
+    /// Whether the element the command used is gone because the page changed. Chromium
+    /// answers this either as the W3C `stale element reference` or, when the command lands
+    /// mid-navigation, as an `unknown error` from its inspector about the node's document.
+    pub fn is_stale(&self) -> bool {
+        match self.code.as_str() {
+            "stale element reference" | "no such element" => true,
+            "unknown error" => {
+                self.message.contains("does not belong to the document")
+                    || self.message.contains("No node with given id")
+            }
+            _ => false,
+        }
+    }
+
     fn transport(message: String) -> Self {
         WebDriverError {
             code: "transport".into(),
@@ -290,9 +304,7 @@ impl Session {
     pub async fn is_stale(&self, el: &Element) -> Result<bool, WebDriverError> {
         match self.get(&format!("/element/{}/name", el.0)).await {
             Ok(_) => Ok(false),
-            Err(e) if e.code == "stale element reference" || e.code == "no such element" => {
-                Ok(true)
-            }
+            Err(e) if e.is_stale() => Ok(true),
             Err(e) => Err(e),
         }
     }
@@ -358,4 +370,26 @@ fn elements(value: Value) -> Result<Vec<Element>, WebDriverError> {
                 .ok_or_else(|| WebDriverError::transport("an element without a reference".into()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(code: &str, message: &str) -> WebDriverError {
+        WebDriverError {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn chromium_mid_navigation_errors_count_as_stale() {
+        let inspector = "unknown error: unhandled inspector error: \
+            {\"code\":-32000,\"message\":\"Node with given id does not belong to the document\"}";
+        assert!(error("unknown error", inspector).is_stale());
+        assert!(error("stale element reference", "gone").is_stale());
+        assert!(!error("unknown error", "net::ERR_NAME_NOT_RESOLVED").is_stale());
+        assert!(!error("transport", "does not belong to the document").is_stale());
+    }
 }
