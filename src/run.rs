@@ -82,7 +82,7 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
     };
     let (target, vars, server, access) = match profile {
         None => {
-            let server = reference_server::start(reference_server::Config::ephemeral())
+            let server = reference_server::start(crate::target::reference::bundled_config())
                 .await
                 .map_err(|e| harness(format!("cannot start the bundled reference server: {e}")))?;
             let vars = crate::target::reference::vars(&server.state);

@@ -13,7 +13,7 @@ fn vars(server: &reference_server::RunningServer) -> Vars {
 
 #[tokio::test]
 async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
-    let s = reference_server::start(reference_server::Config::ephemeral())
+    let s = reference_server::start(smartcheck::target::reference::bundled_config())
         .await
         .unwrap();
     let result = run(
@@ -45,7 +45,8 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("input"), (9, 18));
     assert_eq!(count("app-id"), (9, 14));
     assert_eq!(count("patient-keys"), (3, 13));
-    assert_eq!(result.cases.len(), 108);
+    assert_eq!(count("portal"), (8, 37));
+    assert_eq!(result.cases.len(), 116);
     // Every requirement in the catalogue is checked at least once.
     let catalogue = Catalogue::builtin().unwrap();
     for r in &catalogue.requirements {
@@ -108,7 +109,7 @@ value = 404
 
 #[tokio::test]
 async fn violations_fail_or_warn_by_severity() {
-    let s = reference_server::start(reference_server::Config::ephemeral())
+    let s = reference_server::start(smartcheck::target::reference::bundled_config())
         .await
         .unwrap();
     let scenarios = [Scenario::parse(BROKEN, "broken.toml").unwrap()];
@@ -156,7 +157,7 @@ async fn an_unreachable_target_is_an_error_never_a_pass() {
 
 #[tokio::test]
 async fn cases_needing_what_the_target_lacks_are_skipped_not_passed() {
-    let s = reference_server::start(reference_server::Config::ephemeral())
+    let s = reference_server::start(smartcheck::target::reference::bundled_config())
         .await
         .unwrap();
     let only_bundled = [

@@ -62,7 +62,7 @@ fn norm(text: &str) -> String {
 }
 
 async fn builtin_run() -> (RunResult, Catalogue) {
-    let server = reference_server::start(reference_server::Config::ephemeral())
+    let server = reference_server::start(smartcheck::target::reference::bundled_config())
         .await
         .unwrap();
     let catalogue = Catalogue::builtin().unwrap();

@@ -128,6 +128,21 @@ pub enum Fault {
     PatientKeySecretNotChecked,
     /// The member's list of pairs comes back empty.
     PatientKeyListEmpty,
+    // Developer portal (seed 000).
+    /// After "Reset API Secret" the old secret is still accepted (a grace period that never ends).
+    PortalOldSecretAccepted,
+    /// After "Reset Credentials" the old client_id and secret still authenticate.
+    PortalOldCredentialsAccepted,
+    /// Production issues tokens to an app whose production access was not approved.
+    PortalProductionWithoutApproval,
+    /// Production refuses the sandbox secret (it holds credentials the portal never showed).
+    PortalProductionSeparateSecret,
+    /// A token issued in one environment works on the other's FHIR bases.
+    PortalTokenAnyEnvironment,
+    /// "Add" retires the app's earlier credential sets instead of joining them.
+    PortalAddedCredentialReplaces,
+    /// The app's page shows its client secret again (kept in clear).
+    PortalSecretShownAgain,
 }
 
 /// What each fault is and which rules it breaks.
@@ -207,7 +222,7 @@ impl Fault {
             RefreshNotBoundToClient => &["TOKEN-REFRESH"],
             ExpiredTokenAccepted | MissingWwwAuthenticate => &["GW-401"],
             RevokedTokenAccepted => &["GW-401", "MEMBER-REVOKE", "REVOKE"],
-            PlanNotChecked => &["GW-PLAN"],
+            PlanNotChecked => &["GW-PLAN", "PORTAL-PLAN"],
             // The same read path serves the patient-generated credentials profile.
             OtherPatientDataReturned => &["GW-COMPARTMENT", "PKEYS-SCOPE"],
             EverythingNextLoops
@@ -225,6 +240,13 @@ impl Fault {
             PatientKeySecretListed => &["PKEYS-SECRET-ONCE"],
             PatientKeySecretNotChecked => &["PKEYS-AUTH"],
             PatientKeyListEmpty => &["PKEYS-MANAGE"],
+            PortalOldSecretAccepted => &["PORTAL-RESET-SECRET"],
+            PortalOldCredentialsAccepted => &["PORTAL-RESET-CREDS"],
+            PortalProductionWithoutApproval => &["PORTAL-PROD-APPROVAL"],
+            PortalProductionSeparateSecret => &["PORTAL-PROD-SAME-CREDS"],
+            PortalTokenAnyEnvironment => &["PORTAL-ENV-BOUND"],
+            PortalAddedCredentialReplaces => &["PORTAL-CRED-ADD"],
+            PortalSecretShownAgain => &["PORTAL-SECRET-ONCE"],
         }
     }
 

@@ -59,12 +59,15 @@ pub struct Step {
     /// `member-token`: a step with `flow` has no other field.
     #[serde(default)]
     pub flow: Option<String>,
-    /// GET this URL (exactly one of `get`, `post` and `delete`).
+    /// GET this URL (exactly one of `get`, `post`, `put` and `delete`).
     #[serde(default)]
     pub get: Option<String>,
     /// POST `form` to this URL.
     #[serde(default)]
     pub post: Option<String>,
+    /// PUT `form` or `body` to this URL (e.g. the portal's plan subscription).
+    #[serde(default)]
+    pub put: Option<String>,
     /// DELETE this URL (e.g. the member revoking a grant).
     #[serde(default)]
     pub delete: Option<String>,
@@ -213,11 +216,12 @@ fn default_max_pages() -> usize {
 impl Step {
     /// The method and URL template.
     pub fn target(&self) -> Result<(&'static str, &str), String> {
-        match (&self.get, &self.post, &self.delete) {
-            (Some(u), None, None) => Ok(("GET", u)),
-            (None, Some(u), None) => Ok(("POST", u)),
-            (None, None, Some(u)) => Ok(("DELETE", u)),
-            _ => Err("a step needs exactly one of `get`, `post` and `delete`".into()),
+        match (&self.get, &self.post, &self.put, &self.delete) {
+            (Some(u), None, None, None) => Ok(("GET", u)),
+            (None, Some(u), None, None) => Ok(("POST", u)),
+            (None, None, Some(u), None) => Ok(("PUT", u)),
+            (None, None, None, Some(u)) => Ok(("DELETE", u)),
+            _ => Err("a step needs exactly one of `get`, `post`, `put` and `delete`".into()),
         }
     }
 }
@@ -316,7 +320,7 @@ pub fn builtin() -> Result<Vec<Scenario>, String> {
 }
 
 /// The built-in scenario files, in report order.
-const BUILTIN: [(&str, &str); 13] = [
+const BUILTIN: [(&str, &str); 14] = [
     (
         "scenarios/discovery.toml",
         include_str!("../../scenarios/discovery.toml"),
@@ -368,6 +372,10 @@ const BUILTIN: [(&str, &str); 13] = [
     (
         "scenarios/patient_keys.toml",
         include_str!("../../scenarios/patient_keys.toml"),
+    ),
+    (
+        "scenarios/portal.toml",
+        include_str!("../../scenarios/portal.toml"),
     ),
 ];
 

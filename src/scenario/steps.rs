@@ -156,21 +156,27 @@ async fn send(
 ) -> Result<Fetched, String> {
     let client = session.client();
     let mut req = match method {
-        "POST" if step.body.is_some() => {
-            let body = vars.expand(step.body.as_deref().unwrap_or_default());
-            let content_type = vars.expand(step.content_type.as_deref().unwrap_or("text/plain"));
-            client
-                .post(url)
-                .header(reqwest::header::CONTENT_TYPE, content_type)
-                .body(body)
-        }
-        "POST" => {
-            let form: Vec<(String, String)> = step
-                .form
-                .iter()
-                .map(|(k, v)| (k.clone(), vars.expand(v)))
-                .collect();
-            client.post(url).form(&form)
+        "POST" | "PUT" => {
+            let req = if method == "PUT" {
+                client.put(url)
+            } else {
+                client.post(url)
+            };
+            match &step.body {
+                Some(body) => {
+                    let content_type = step.content_type.as_deref().unwrap_or("text/plain");
+                    req.header(reqwest::header::CONTENT_TYPE, vars.expand(content_type))
+                        .body(vars.expand(body))
+                }
+                None => {
+                    let form: Vec<(String, String)> = step
+                        .form
+                        .iter()
+                        .map(|(k, v)| (k.clone(), vars.expand(v)))
+                        .collect();
+                    req.form(&form)
+                }
+            }
         }
         "DELETE" => client.delete(url),
         _ => client.get(url),

@@ -144,7 +144,7 @@ async fn suite_with(
     scenarios: &[Scenario],
     catalogue: &Catalogue,
 ) -> Result<RunResult, String> {
-    let mut config = reference_server::Config::ephemeral();
+    let mut config = crate::target::reference::bundled_config();
     config.faults = fault.into_iter().collect();
     let server = reference_server::start(config)
         .await

@@ -5,5 +5,6 @@ pub mod access;
 pub mod auth_profiles;
 pub mod discovery;
 pub mod needs;
+pub mod portal_profile;
 pub mod profile;
 pub mod reference;

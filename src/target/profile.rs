@@ -35,8 +35,8 @@ use toml::Spanned;
 use crate::http_policy::HttpPolicy;
 use crate::scenario::vars::Vars;
 use crate::target::access::{Access, HttpSection, LoginSection};
-use crate::target::auth_profiles;
 use crate::target::discovery::{self, Endpoints};
+use crate::target::{auth_profiles, portal_profile};
 
 /// A remote target.
 #[derive(Debug, Deserialize)]
@@ -67,6 +67,10 @@ pub struct Profile {
     /// Patient-generated key/secret pairs (seed 003), when the target has them.
     #[serde(default)]
     pub patient_keys: Option<auth_profiles::PatientKeys>,
+    /// An app already approved for production (seed 000), for the portal cases that need no
+    /// portal action.
+    #[serde(default)]
+    pub portal: Option<portal_profile::Portal>,
 }
 
 /// The Patient Access API and its authorization server. Endpoints left out are read from
@@ -259,7 +263,11 @@ impl Profile {
                 check_url(field, v)?;
             }
         }
-        for (field, v) in auth_profiles::urls(self.app_id.as_ref(), self.patient_keys.as_ref()) {
+        let portal_urls = self.portal.iter().flat_map(|p| p.urls());
+        for (field, v) in auth_profiles::urls(self.app_id.as_ref(), self.patient_keys.as_ref())
+            .into_iter()
+            .chain(portal_urls)
+        {
             check_url(field, v)?;
         }
         for (field, name) in self.env_names() {
@@ -307,6 +315,7 @@ impl Profile {
             }
         }
         out.extend(auth_profiles::env_names(self.app_id.as_ref()));
+        out.extend(self.portal.iter().flat_map(|p| p.env_names()));
         out
     }
 
@@ -422,6 +431,7 @@ impl Profile {
             self.patient_keys.as_ref(),
             &secret,
         ));
+        v.extend(self.portal.iter().flat_map(|p| p.vars(&secret)));
         Vars(
             v.into_iter()
                 .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))

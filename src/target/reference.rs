@@ -15,6 +15,14 @@ const OTHER_PATIENT_ID: &str = "b5631ecf-b58c-48f5-87f0-b9988f41969b";
 /// The scope the scenarios' member logins ask for.
 const MEMBER_SCOPE: [&str; 4] = ["openid", "fhirUser", "launch/patient", "patient/*.rs"];
 
+/// How the harness starts the bundled server: ephemeral, with the admin routes (the
+/// developer portal's admin API the portal cases drive; loopback only).
+pub fn bundled_config() -> reference_server::Config {
+    let mut config = reference_server::Config::ephemeral();
+    config.admin = true;
+    config
+}
+
 /// The bundled target's variables (the demo credentials are public: fixtures/ and the
 /// server's home page).
 pub fn vars(state: &reference_server::AppState) -> Vars {
@@ -52,6 +60,7 @@ pub fn vars(state: &reference_server::AppState) -> Vars {
     .collect();
     vars.extend(from_state(state));
     vars.extend(auth_profile_vars(&urls.root));
+    vars.extend(portal_vars(state));
     Vars(vars).with_derived()
 }
 
@@ -142,6 +151,50 @@ fn auth_profile_vars(root: &str) -> Vec<(String, String)> {
             ("appid2_secret", &narrow.secret),
         ] {
             out.push((k.to_string(), v.clone()));
+        }
+    }
+    out
+}
+
+/// The developer portal (seed 000): the production mirror's URLs; the admin API (`portal`)
+/// when the server serves it; and an app prepared through the server's own store as a payer
+/// would have it for a remote target's `[portal]` table: subscribed to the Provider Directory
+/// plan, approved for production, with two credential sets. It is prepared as a sound portal
+/// would leave it (whatever faults are on): the cases judge the server's answers to it, and
+/// the portal's own defects are caught by the cases that drive the admin API.
+fn portal_vars(state: &reference_server::AppState) -> Vec<(String, String)> {
+    use reference_server::portal::store::Lenience;
+    let root = &state.urls.root;
+    let mut out = vec![
+        (
+            "production_token_url".to_string(),
+            format!("{root}/production/oauth2/token"),
+        ),
+        (
+            "production_provider_directory".to_string(),
+            format!("{root}/production/provider-directory/fhir"),
+        ),
+    ];
+    if state.config.admin {
+        out.push(("portal".to_string(), format!("{root}/portal")));
+    }
+    let portal = &state.portal;
+    let lenience = Lenience::default();
+    let first = portal.create("smartcheck approved app".into(), Vec::new(), lenience);
+    let app = first.app_id.clone();
+    let prepared = portal
+        .subscribe(&state.registry, &app, "provider-directory")
+        .and_then(|()| portal.request_production(&app))
+        .and_then(|_| portal.approve_production(&app))
+        .and_then(|_| portal.add_credential(&app, lenience));
+    if let Ok(second) = prepared {
+        for (k, v) in [
+            ("portal_client_id", first.client_id),
+            ("portal_client_secret", first.client_secret),
+            ("portal_client2_id", second.client_id),
+            ("portal_client2_secret", second.client_secret),
+        ] {
+            out.push((k.to_string(), v));
         }
     }
     out

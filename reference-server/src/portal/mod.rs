@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 use crate::auth::error::no_store;
 use crate::state::AppState;
 use crate::tokens::random_token;
-use store::{Issued, PortalError, Production};
+use store::{Issued, Lenience, PortalError, Production};
 
 /// Path prefix of the production mirror.
 pub const PRODUCTION_PATH: &str = "/production";
@@ -184,7 +184,9 @@ async fn create(State(state): State<AppState>, body: JsonBody<NewApp>) -> Respon
     }
     issued(
         StatusCode::CREATED,
-        state.portal.create(body.name, body.redirect_uris),
+        state
+            .portal
+            .create(body.name, body.redirect_uris, Lenience::of(&state.faults)),
     )
 }
 
@@ -198,7 +200,14 @@ async fn show(State(state): State<AppState>, Path(key): Path<String>) -> Respons
     let credentials: Vec<Value> = app
         .credentials
         .iter()
-        .map(|(c, id)| json!({"credential_id": c, "client_id": id}))
+        .map(|(c, id)| {
+            let mut set = json!({"credential_id": c, "client_id": id});
+            // Fault (PortalSecretShownAgain): the secret kept in clear is shown again.
+            if let Some(secret) = state.portal.kept_secret(id) {
+                set["client_secret"] = Value::String(secret);
+            }
+            set
+        })
         .collect();
     Json(json!({
         "app_id": app.id,
@@ -240,7 +249,11 @@ async fn subscribe(
 }
 
 async fn add_credential(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    match resolve(&state, &key).and_then(|id| state.portal.add_credential(&id)) {
+    match resolve(&state, &key).and_then(|id| {
+        state
+            .portal
+            .add_credential(&id, Lenience::of(&state.faults))
+    }) {
         Ok(i) => issued(StatusCode::CREATED, i),
         Err(e) => refused(e),
     }
@@ -250,7 +263,9 @@ async fn reset_secret(
     State(state): State<AppState>,
     Path((key, credential)): Path<(String, String)>,
 ) -> Response {
-    match resolve(&state, &key).and_then(|id| state.portal.reset_secret(&id, &credential)) {
+    let lenience = Lenience::of(&state.faults);
+    match resolve(&state, &key).and_then(|id| state.portal.reset_secret(&id, &credential, lenience))
+    {
         Ok(i) => issued(StatusCode::OK, i),
         Err(e) => refused(e),
     }
@@ -260,7 +275,9 @@ async fn reset_credentials(
     State(state): State<AppState>,
     Path((key, credential)): Path<(String, String)>,
 ) -> Response {
-    match resolve(&state, &key).and_then(|id| state.portal.reset_credentials(&id, &credential)) {
+    let lenience = Lenience::of(&state.faults);
+    let reset = |id: String| state.portal.reset_credentials(&id, &credential, lenience);
+    match resolve(&state, &key).and_then(reset) {
         Ok(i) => issued(StatusCode::OK, i),
         Err(e) => refused(e),
     }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use dashmap::DashMap;
 
+use crate::faults::{Fault, FaultSwitches};
 use crate::registry::{Api, Client, GrantType, Registry};
 use crate::tokens::random_token;
 
@@ -48,6 +49,55 @@ pub struct App {
 struct Credential {
     app_id: String,
     secret_sha256: [u8; 32],
+    /// The secret before the last "Reset API Secret" (only a fault still accepts it).
+    previous_sha256: Option<[u8; 32]>,
+    /// The secret in clear: kept only under the fault that shows it again.
+    clear: Option<String>,
+}
+
+impl Credential {
+    fn new(app_id: &str, secret: &str, lenience: Lenience) -> Credential {
+        Credential {
+            app_id: app_id.to_string(),
+            secret_sha256: sha256(secret),
+            previous_sha256: None,
+            clear: lenience.secret_kept.then(|| secret.to_string()),
+        }
+    }
+
+    /// Whether `secret` is this set's (or, leniently, its reset predecessor).
+    fn accepts(&self, secret: &str, lenience: Lenience) -> bool {
+        let presented = sha256(secret);
+        let matches =
+            |h: &[u8; 32]| aws_lc_rs::constant_time::verify_slices_are_equal(h, &presented).is_ok();
+        matches(&self.secret_sha256)
+            || (lenience.old_secret_accepted && self.previous_sha256.as_ref().is_some_and(matches))
+    }
+}
+
+/// The portal's defects (fault switches), read per request.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Lenience {
+    /// "Reset API Secret" leaves the old secret working.
+    pub old_secret_accepted: bool,
+    /// "Reset Credentials" leaves the old client_id and secret working.
+    pub old_credentials_accepted: bool,
+    /// "Add" retires the app's earlier credential sets.
+    pub added_replaces: bool,
+    /// Secrets are kept in clear and shown on the app's page.
+    pub secret_kept: bool,
+}
+
+impl Lenience {
+    /// The defects switched on for this server.
+    pub fn of(faults: &FaultSwitches) -> Lenience {
+        Lenience {
+            old_secret_accepted: faults.on(Fault::PortalOldSecretAccepted),
+            old_credentials_accepted: faults.on(Fault::PortalOldCredentialsAccepted),
+            added_replaces: faults.on(Fault::PortalAddedCredentialReplaces),
+            secret_kept: faults.on(Fault::PortalSecretShownAgain),
+        }
+    }
 }
 
 /// Freshly issued credentials: the only time a secret leaves the store.
@@ -74,9 +124,9 @@ pub struct PortalStore {
     apps: DashMap<String, App>,
     /// Live credential sets by client_id.
     credentials: DashMap<String, Credential>,
-    /// Client ids replaced by "Reset Credentials" -> app id: they no longer authenticate, but
-    /// tokens already issued to them keep their plan until they expire.
-    retired: DashMap<String, String>,
+    /// Credential sets replaced by "Reset Credentials", by their old client_id: they no
+    /// longer authenticate, but tokens already issued to them keep their plan until expiry.
+    retired: DashMap<String, Credential>,
     next: AtomicU64,
 }
 
@@ -114,15 +164,12 @@ impl PortalStore {
     }
 
     /// Stores a new credential set of `app_id` under a new client_id.
-    fn issue(&self, app_id: &str, credential_id: String) -> Issued {
+    fn issue(&self, app_id: &str, credential_id: String, lenience: Lenience) -> Issued {
         let client_id = Self::new_client_id();
         let client_secret = random_token();
         self.credentials.insert(
             client_id.clone(),
-            Credential {
-                app_id: app_id.to_string(),
-                secret_sha256: sha256(&client_secret),
-            },
+            Credential::new(app_id, &client_secret, lenience),
         );
         Issued {
             app_id: app_id.to_string(),
@@ -133,11 +180,11 @@ impl PortalStore {
     }
 
     /// "Create new app": the app with its first credential set.
-    pub fn create(&self, name: String, redirect_uris: Vec<String>) -> Issued {
+    pub fn create(&self, name: String, redirect_uris: Vec<String>, lenience: Lenience) -> Issued {
         let n = self.serial();
         let app_id = format!("app-{n}");
         let credential_id = format!("cred-{}", self.serial());
-        let issued = self.issue(&app_id, credential_id.clone());
+        let issued = self.issue(&app_id, credential_id.clone(), lenience);
         self.apps.insert(
             app_id.clone(),
             App {
@@ -179,16 +226,29 @@ impl PortalStore {
     }
 
     /// "Add" a credential set: a new client_id and secret; the existing sets keep working.
-    pub fn add_credential(&self, app_id: &str) -> Result<Issued, PortalError> {
+    pub fn add_credential(&self, app_id: &str, lenience: Lenience) -> Result<Issued, PortalError> {
         if !self.apps.contains_key(app_id) {
             return Err(PortalError::NoSuchApp);
         }
         let credential_id = format!("cred-{}", self.serial());
-        let issued = self.issue(app_id, credential_id.clone());
+        let issued = self.issue(app_id, credential_id.clone(), lenience);
         let mut app = self.apps.get_mut(app_id).ok_or(PortalError::NoSuchApp)?;
+        if lenience.added_replaces {
+            // Fault: the new set takes the old ones' place instead of joining them.
+            for (_, old) in app.credentials.drain(..) {
+                self.retire(&old);
+            }
+        }
         app.credentials
             .push((credential_id, issued.client_id.clone()));
         Ok(issued)
+    }
+
+    /// Moves a live credential set to the retired ones.
+    fn retire(&self, client_id: &str) {
+        if let Some((id, cred)) = self.credentials.remove(client_id) {
+            self.retired.insert(id, cred);
+        }
     }
 
     fn client_id_of(&self, app_id: &str, credential_id: &str) -> Result<String, PortalError> {
@@ -201,14 +261,24 @@ impl PortalStore {
     }
 
     /// "Reset API Secret": same client_id, new secret; the old secret fails at once.
-    pub fn reset_secret(&self, app_id: &str, credential_id: &str) -> Result<Issued, PortalError> {
+    pub fn reset_secret(
+        &self,
+        app_id: &str,
+        credential_id: &str,
+        lenience: Lenience,
+    ) -> Result<Issued, PortalError> {
         let client_id = self.client_id_of(app_id, credential_id)?;
         let client_secret = random_token();
         let mut cred = self
             .credentials
             .get_mut(&client_id)
             .ok_or(PortalError::NoSuchCredential)?;
-        cred.secret_sha256 = sha256(&client_secret);
+        let fresh = Credential::new(app_id, &client_secret, lenience);
+        cred.previous_sha256 = Some(std::mem::replace(
+            &mut cred.secret_sha256,
+            fresh.secret_sha256,
+        ));
+        cred.clear = fresh.clear;
         Ok(Issued {
             app_id: app_id.to_string(),
             credential_id: credential_id.to_string(),
@@ -222,11 +292,11 @@ impl PortalStore {
         &self,
         app_id: &str,
         credential_id: &str,
+        lenience: Lenience,
     ) -> Result<Issued, PortalError> {
         let old = self.client_id_of(app_id, credential_id)?;
-        let issued = self.issue(app_id, credential_id.to_string());
-        self.credentials.remove(&old);
-        self.retired.insert(old.clone(), app_id.to_string());
+        let issued = self.issue(app_id, credential_id.to_string(), lenience);
+        self.retire(&old);
         let mut app = self.apps.get_mut(app_id).ok_or(PortalError::NoSuchApp)?;
         if let Some(set) = app.credentials.iter_mut().find(|(c, _)| c == credential_id) {
             set.1 = issued.client_id.clone();
@@ -255,13 +325,23 @@ impl PortalStore {
 
     /// The client a live credential set authenticates as, and whether its app is approved
     /// for production; None for an unknown client_id or a wrong secret.
-    pub fn authenticate(&self, client_id: &str, secret: &str) -> Option<(Client, bool)> {
-        let app_id = {
-            let cred = self.credentials.get(client_id)?;
-            let presented = sha256(secret);
-            aws_lc_rs::constant_time::verify_slices_are_equal(&cred.secret_sha256, &presented)
-                .ok()?;
-            cred.app_id.clone()
+    pub fn authenticate(
+        &self,
+        client_id: &str,
+        secret: &str,
+        lenience: Lenience,
+    ) -> Option<(Client, bool)> {
+        let app_id = match self.credentials.get(client_id) {
+            Some(cred) => cred
+                .accepts(secret, lenience)
+                .then(|| cred.app_id.clone())?,
+            // Fault: a retired set is still looked up.
+            None if lenience.old_credentials_accepted => {
+                let cred = self.retired.get(client_id)?;
+                cred.accepts(secret, lenience)
+                    .then(|| cred.app_id.clone())?
+            }
+            None => return None,
         };
         let app = self.app(&app_id)?;
         let grant_types = match app.plan.as_deref() {
@@ -288,8 +368,13 @@ impl PortalStore {
     pub fn plan_of_client(&self, client_id: &str) -> Option<String> {
         let app_id = match self.credentials.get(client_id) {
             Some(c) => c.app_id.clone(),
-            None => self.retired.get(client_id)?.clone(),
+            None => self.retired.get(client_id)?.app_id.clone(),
         };
         self.apps.get(&app_id)?.plan.clone()
+    }
+
+    /// The secret of a live set, if it was kept in clear (only under a fault).
+    pub fn kept_secret(&self, client_id: &str) -> Option<String> {
+        self.credentials.get(client_id)?.clear.clone()
     }
 }
