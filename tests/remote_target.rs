@@ -15,14 +15,15 @@ use smartcheck::target::profile::Profile;
 mod common;
 use common::{Demo, ServerProcess, demo_secrets, env_of, profile, scratch};
 
-/// Runs `smartcheck run --target <profile> --out <out>` with the demo secrets.
-fn run_binary(profile: &Path, out: &Path, demo: &Demo) -> Output {
+/// Runs `smartcheck run --target <profile> --out <out>` with the demo secrets and `more`.
+fn run_binary(profile: &Path, out: &Path, demo: &Demo, more: &[(&str, String)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_smartcheck"))
         .args(["run", "--target"])
         .arg(profile)
         .arg("--out")
         .arg(out)
         .envs(env_of(demo))
+        .envs(more.iter().map(|(k, v)| (*k, v)))
         .output()
         .unwrap()
 }
@@ -30,26 +31,35 @@ fn run_binary(profile: &Path, out: &Path, demo: &Demo) -> Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() {
     let demo = demo_secrets();
-    // The reference server as its own process, known only by its URL.
-    let remote = ServerProcess::start();
+    // The reference server as its own process, known only by its URL; the payer has
+    // approved a portal app of the certification team's (the profile's [portal] table). The
+    // admin routes are on only to make that app: the profile does not name them.
+    let remote = ServerProcess::start_with_admin();
     let urls = reference_server::urls::Urls::new(&remote.root);
+    let portal_app = remote.approved_portal_app().await;
     let dir = scratch("equal");
     let text = profile(
         "bundled-as-remote",
         &urls.patient_access,
         &urls.provider_directory,
         &format!("member_grants = \"{}\"", urls.member_grants),
-    );
+    ) + &portal_app.table(&remote.root);
     let path = dir.join("profile.toml");
     std::fs::write(&path, &text).unwrap();
     let out = dir.join("out");
+    let portal_env = portal_app.env();
     let child = {
-        let (path, out, demo) = (path.clone(), out.clone(), demo_secrets());
-        tokio::task::spawn_blocking(move || run_binary(&path, &out, &demo))
+        let (path, out, demo, env) = (
+            path.clone(),
+            out.clone(),
+            demo_secrets(),
+            portal_env.clone(),
+        );
+        tokio::task::spawn_blocking(move || run_binary(&path, &out, &demo, &env))
     };
 
     // The in-process default run, against a server of its own.
-    let local = reference_server::start(reference_server::Config::ephemeral())
+    let local = reference_server::start(smartcheck::target::reference::bundled_config())
         .await
         .unwrap();
     let scenarios = smartcheck::scenario::model::builtin().unwrap();
@@ -62,7 +72,10 @@ async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() 
 
     // What the profile gives, as the binary builds it.
     let p = Profile::parse(&text, "profile.toml").unwrap();
-    let env = env_of(&demo);
+    let env: Vec<_> = env_of(&demo)
+        .into_iter()
+        .chain(portal_env.clone())
+        .collect();
     let secrets = p
         .secrets(&|n| env.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone()))
         .unwrap();
@@ -121,6 +134,18 @@ async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() 
         }
     }
     assert!(skipped > 0, "the cases needing bundled-only variables skip");
+    // The portal: the approved app's cases run from the profile's [portal] table; the cases
+    // that take portal actions skip, naming the admin API's variable.
+    for case in cases.iter().filter(|c| c["family"] == "portal") {
+        let name = case["name"].as_str().unwrap();
+        if name.starts_with("approved app") {
+            assert_eq!(case["outcome"], "pass", "{name}: {case:#}");
+        } else {
+            assert_eq!(case["outcome"], "skip", "{name}");
+            let reason = case["reason"].as_str().unwrap();
+            assert!(reason.contains("portal"), "{name}: {reason}");
+        }
+    }
 
     // No skip counts as a pass; the exit code follows the failures only.
     let count = |o: &str| cases.iter().filter(|c| c["outcome"] == o).count() as u64;
@@ -151,6 +176,8 @@ async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() 
         &demo.pa2_secret,
         &demo.pd_secret,
         &demo.password,
+        &portal_app.client_secret,
+        &portal_app.client2_secret,
     ] {
         for (what, text) in [
             ("results.json", &json),
@@ -185,7 +212,7 @@ fn an_unreachable_target_is_a_harness_error_at_once() {
         );
         std::fs::write(&path, text).unwrap();
         let started = Instant::now();
-        let res = run_binary(&path, &dir.join("out"), &demo);
+        let res = run_binary(&path, &dir.join("out"), &demo, &[]);
         let stderr = String::from_utf8_lossy(&res.stderr);
         assert_eq!(res.status.code(), Some(3), "{name}: {stderr}");
         assert!(

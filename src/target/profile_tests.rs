@@ -158,6 +158,47 @@ fn env_names_and_urls_are_checked() {
 }
 
 #[test]
+fn the_portal_table_gives_the_approved_app_and_names_its_secrets() {
+    let table = r#"[portal]
+production_token_url = "https://api.example/prod/oauth2/token/"
+production_provider_directory_url = "https://api.example/prod/provider-directory/fhir"
+client_id = "approved-app"
+client_secret_env = "PORTAL_SECRET"
+[portal.second_set]
+client_id = "approved-app-2"
+client_secret_env = "PORTAL2_SECRET"
+"#;
+    let p = Profile::parse(&format!("{FULL}{table}"), "t.toml").unwrap();
+    let err = p.secrets(&env).unwrap_err();
+    assert!(
+        err.contains("PORTAL_SECRET") && err.contains("PORTAL2_SECRET"),
+        "{err}"
+    );
+    let with_portal = |n: &str| match n {
+        "PORTAL_SECRET" => Some("portal-secret-value".into()),
+        "PORTAL2_SECRET" => Some("portal2-secret-value".into()),
+        _ => env(n),
+    };
+    let secrets = p.secrets(&with_portal).unwrap();
+    let v = p.to_vars(&p.endpoints(), &secrets);
+    assert_eq!(
+        v.get("production_token_url"),
+        Some("https://api.example/prod/oauth2/token")
+    );
+    assert_eq!(v.get("portal_client_id"), Some("approved-app"));
+    assert_eq!(v.get("portal_client_secret"), Some("portal-secret-value"));
+    assert_eq!(v.get("portal_client2_secret"), Some("portal2-secret-value"));
+    assert_eq!(v.get("portal"), None, "the admin API is the bundled server's");
+    // A literal secret in the second set is refused without being quoted.
+    let literal = table.replace("\"PORTAL2_SECRET\"", "\"s3cr3t-literal\"");
+    let err = Profile::parse(&format!("{FULL}{literal}"), "t.toml").unwrap_err();
+    assert!(
+        err.contains("portal.second_set.client_secret_env") && !err.contains("s3cr3t"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_example_profile_parses() {
     let text = include_str!("../../targets/example.toml");
     let p = Profile::parse(text, "targets/example.toml").unwrap();

@@ -129,6 +129,15 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start() -> ServerProcess {
+        ServerProcess::start_with(&[])
+    }
+
+    /// With the admin routes (`--admin`): fault switches and the developer portal's API.
+    pub fn start_with_admin() -> ServerProcess {
+        ServerProcess::start_with(&["--admin"])
+    }
+
+    fn start_with(args: &[&str]) -> ServerProcess {
         let smartcheck = Path::new(env!("CARGO_BIN_EXE_smartcheck"));
         let own =
             smartcheck.with_file_name(format!("reference-server{}", std::env::consts::EXE_SUFFIX));
@@ -141,6 +150,7 @@ impl ServerProcess {
         };
         let mut child = command
             .args(["--bind", "127.0.0.1:0"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -166,6 +176,71 @@ impl ServerProcess {
 
     pub fn provider_directory(&self) -> String {
         format!("{}/provider-directory/fhir", self.root)
+    }
+
+    /// An app made through the portal admin API (needs `--admin`) as a payer would hand it
+    /// to a certification team: on the Provider Directory plan, approved for production,
+    /// with two credential sets.
+    pub async fn approved_portal_app(&self) -> PortalApp {
+        let http = reqwest::Client::new();
+        let portal = format!("{}/portal/apps", self.root);
+        let send = |req: reqwest::RequestBuilder| async move {
+            let res = req.send().await.unwrap();
+            assert!(res.status().is_success(), "{}", res.status());
+            res.json::<serde_json::Value>().await.unwrap()
+        };
+        let text = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap().to_string();
+        let first = send(
+            http.post(&portal)
+                .json(&serde_json::json!({"name": "certified"})),
+        )
+        .await;
+        let app = format!("{portal}/{}", text(&first, "app_id"));
+        let plan = serde_json::json!({"plan": "provider-directory"});
+        send(http.put(format!("{app}/plan")).json(&plan)).await;
+        send(http.post(format!("{app}/production-request"))).await;
+        send(http.post(format!("{app}/production-approval"))).await;
+        let second = send(http.post(format!("{app}/credentials"))).await;
+        PortalApp {
+            client_id: text(&first, "client_id"),
+            client_secret: text(&first, "client_secret"),
+            client2_id: text(&second, "client_id"),
+            client2_secret: text(&second, "client_secret"),
+        }
+    }
+}
+
+/// A portal app's two credential sets.
+pub struct PortalApp {
+    pub client_id: String,
+    pub client_secret: String,
+    pub client2_id: String,
+    pub client2_secret: String,
+}
+
+impl PortalApp {
+    /// The profile's `[portal]` table for the server at `root` (secrets in `RT_PORTAL_*`).
+    pub fn table(&self, root: &str) -> String {
+        format!(
+            r#"[portal]
+production_token_url = "{root}/production/oauth2/token"
+production_provider_directory_url = "{root}/production/provider-directory/fhir"
+client_id = "{}"
+client_secret_env = "RT_PORTAL_SECRET"
+[portal.second_set]
+client_id = "{}"
+client_secret_env = "RT_PORTAL2_SECRET"
+"#,
+            self.client_id, self.client2_id
+        )
+    }
+
+    /// The environment giving the table its secrets.
+    pub fn env(&self) -> [(&'static str, String); 2] {
+        [
+            ("RT_PORTAL_SECRET", self.client_secret.clone()),
+            ("RT_PORTAL2_SECRET", self.client2_secret.clone()),
+        ]
     }
 }
 
