@@ -41,6 +41,11 @@ static NORMALISE: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             r"/patient-keys/credentials/[A-Za-z0-9_-]+",
             "/patient-keys/credentials/[id]",
         ),
+        // A developer-portal client_id (random), and the portal's serial ids (so a case
+        // added before another does not renumber it).
+        (r"\bportal-[A-Za-z0-9_-]{16}\b", "portal-[client]"),
+        (r"/portal/apps/app-\d+", "/portal/apps/app-N"),
+        (r"/credentials/cred-\d+/", "/credentials/cred-N/"),
         (r#"("?jti"?\s*[:=]\s*"?)[A-Za-z0-9_.~-]+"#, "${1}[jti]"),
         (
             r#"("?(?:iat|exp|nbf|auth_time)"?\s*[:=]\s*)\d{9,}"#,

@@ -78,7 +78,7 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let grants: Vec<_> = by_client
         .into_iter()
         .map(|(client_id, (count, since))| {
-            let name = state.registry.client(&client_id).map(|c| c.name.clone());
+            let name = state.client(&client_id).map(|c| c.name.clone());
             json!({ "client_id": client_id, "client_name": name, "authorizations": count, "since": since })
         })
         .collect();
@@ -93,7 +93,7 @@ async fn revoke(
     let Some(m) = member(&state, &headers) else {
         return unauthenticated();
     };
-    if state.registry.client(&client_id).is_none() {
+    if state.client(&client_id).is_none() {
         return error(StatusCode::NOT_FOUND, "unknown client_id");
     }
     let revoked = state.tokens.revoke_member_grants(&m.patient_id, &client_id);

@@ -1,5 +1,6 @@
 //! The shared application state handed to every handler.
 
+use std::borrow::Cow;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use crate::faults::FaultSwitches;
 use crate::keys::SigningKey;
 use crate::patient_keys::store::PatientKeyStore;
 use crate::portal::store::PortalStore;
-use crate::registry::Registry;
+use crate::registry::{Client, Registry};
 use crate::store::DataStore;
 use crate::tokens::TokenStore;
 use crate::urls::Urls;
@@ -38,6 +39,15 @@ impl AppState {
     /// Wraps the parts.
     pub fn new(shared: Shared) -> AppState {
         AppState(Arc::new(shared))
+    }
+
+    /// A registered client by id: a fixture client, or a live credential set of a
+    /// developer-portal app (its secret is not checked here; the token endpoint does).
+    pub fn client(&self, id: &str) -> Option<Cow<'_, Client>> {
+        self.registry
+            .client(id)
+            .map(Cow::Borrowed)
+            .or_else(|| self.portal.client(id).map(Cow::Owned))
     }
 }
 

@@ -188,7 +188,11 @@ client_secret_env = "PORTAL2_SECRET"
     assert_eq!(v.get("portal_client_id"), Some("approved-app"));
     assert_eq!(v.get("portal_client_secret"), Some("portal-secret-value"));
     assert_eq!(v.get("portal_client2_secret"), Some("portal2-secret-value"));
-    assert_eq!(v.get("portal"), None, "the admin API is the bundled server's");
+    assert_eq!(
+        v.get("portal"),
+        None,
+        "the admin API is the bundled server's"
+    );
     // A literal secret in the second set is refused without being quoted.
     let literal = table.replace("\"PORTAL2_SECRET\"", "\"s3cr3t-literal\"");
     let err = Profile::parse(&format!("{FULL}{literal}"), "t.toml").unwrap_err();

@@ -36,7 +36,7 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
         }
         Err(e) => return param_page(&e),
     };
-    let Some(client) = state.registry.client(client_id) else {
+    let Some(client) = state.client(client_id) else {
         return error_page(
             StatusCode::BAD_REQUEST,
             "invalid_client",

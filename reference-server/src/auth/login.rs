@@ -66,10 +66,8 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Form
         Ok(p) => p,
         Err(r) => return r.into_response(),
     };
-    let client_name = state
-        .registry
-        .client(&pending.client_id)
-        .map_or("", |c| c.name.as_str());
+    let client = state.client(&pending.client_id);
+    let client_name = client.as_deref().map_or("", |c| c.name.as_str());
     let username = params.single("username").ok().flatten().unwrap_or("");
     let password = params.single("password").ok().flatten().unwrap_or("");
     let member = state.registry.member_by_username(username).filter(|m| {

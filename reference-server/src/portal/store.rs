@@ -343,7 +343,20 @@ impl PortalStore {
             }
             None => return None,
         };
-        let app = self.app(&app_id)?;
+        self.client_of(client_id, &app_id)
+    }
+
+    /// The client a live credential set stands for, without its secret checked (the
+    /// authorize endpoint's and the member pages' lookup).
+    pub fn client(&self, client_id: &str) -> Option<Client> {
+        let app_id = self.credentials.get(client_id)?.app_id.clone();
+        self.client_of(client_id, &app_id).map(|(client, _)| client)
+    }
+
+    /// The client `client_id` of `app_id` authenticates as, and whether the app is approved
+    /// for production.
+    fn client_of(&self, client_id: &str, app_id: &str) -> Option<(Client, bool)> {
+        let app = self.app(app_id)?;
         let grant_types = match app.plan.as_deref() {
             Some("patient-access") => vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             // Provider Directory, or no plan yet: the token is issued and the gateway answers
