@@ -153,6 +153,30 @@ async fn production_needs_approval_then_takes_the_same_credentials() {
     // Each token only in its own environment.
     assert_eq!(directory_status(&s, "/production", &sandbox).await, 401);
     assert_eq!(directory_status(&s, "", &prod).await, 401);
+    // Links in production answers stay in production (where the token works).
+    let base = format!("{}/production/provider-directory/fhir", s.root());
+    let page: Value = get_bearer(&format!("{base}/Practitioner?_count=1"), &prod)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let links: Vec<&str> = page["link"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["url"].as_str().unwrap())
+        .collect();
+    assert!(links.len() >= 2, "{page}");
+    assert!(links.iter().all(|u| u.starts_with(&base)), "{links:?}");
+    let next = page["link"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["relation"] == "next");
+    let next = next.unwrap()["url"].as_str().unwrap();
+    assert_eq!(get_bearer(next, &prod).await.status(), 200);
+    let full_url = page["entry"][0]["fullUrl"].as_str().unwrap();
+    assert!(full_url.starts_with(&base), "{full_url}");
     // Fixture clients are sandbox registrations.
     let (status, _) = cc_token(&s, "/production", PD_CLIENT, PD_SECRET).await;
     assert_eq!(status, 401);

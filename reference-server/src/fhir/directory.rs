@@ -67,7 +67,7 @@ pub async fn read(
 
 /// `GET /provider-directory/fhir/{type}`.
 pub async fn search(
-    _caller: DirectoryCaller,
+    caller: DirectoryCaller,
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
@@ -75,7 +75,7 @@ pub async fn search(
     let Path(resource_type) = path.map_err(path_error)?;
     check_type(&state, &resource_type)?;
     let params = query_params(query.as_deref())?;
-    let base = &state.urls.provider_directory;
+    let base = &caller.base;
     let spec = SearchSpec {
         allowed: shared_params(&resource_type),
         base,

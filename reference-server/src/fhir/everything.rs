@@ -176,7 +176,7 @@ pub async fn everything(
         phases[phase_of("Coverage")].push(r);
     }
     let lens = phases.each_ref().map(Vec::len);
-    let base = &state.urls.patient_access;
+    let base = &caller.base;
     let url = format!("{base}/Patient/{id}/$everything");
     let self_link = q.link(&url, q.cursor);
     let start = q.cursor.unwrap_or(Cursor {

@@ -159,7 +159,7 @@ pub async fn search(
     RawQuery(query): RawQuery,
 ) -> Result<Response, FhirError> {
     let Path(resource_type) = path.map_err(path_error)?;
-    let base = &state.urls.patient_access;
+    let base = &caller.base;
     search_for(
         &state,
         &caller.patient_id,

@@ -22,12 +22,17 @@ pub const NOT_REGISTERED: &str = "Not registered to plan";
 pub struct PatientCaller {
     pub token: AccessToken,
     pub patient_id: String,
+    /// The FHIR base the request came through (the sandbox's or the production mirror's):
+    /// links in the answer point there.
+    pub base: String,
 }
 
 /// A caller of the Provider Directory API: a live system-level token without patient claim.
 #[derive(Debug, Clone)]
 pub struct DirectoryCaller {
     pub token: AccessToken,
+    /// The FHIR base the request came through, as for [`PatientCaller::base`].
+    pub base: String,
 }
 
 impl FromRequestParts<AppState> for PatientCaller {
@@ -35,7 +40,8 @@ impl FromRequestParts<AppState> for PatientCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, FhirError> {
         let token = authenticate(parts, state, Api::PatientAccess)?;
-        let realm = &state.urls.patient_access;
+        let base = base_of(parts, state, Api::PatientAccess);
+        let realm = &base;
         // Seed 002: "Patient Access plans require patient-level scopes and a patient claim."
         let has_scopes = ["patient/*.rs", "launch/patient"]
             .iter()
@@ -49,12 +55,14 @@ impl FromRequestParts<AppState> for PatientCaller {
             return Ok(PatientCaller {
                 patient_id: token.patient_id.clone().unwrap_or_default(),
                 token,
+                base,
             });
         }
         match (&token.patient_id, has_scopes) {
             (Some(patient_id), true) => Ok(PatientCaller {
                 patient_id: patient_id.clone(),
                 token,
+                base: base.clone(),
             }),
             _ => Err(insufficient(
                 realm,
@@ -69,7 +77,8 @@ impl FromRequestParts<AppState> for DirectoryCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, FhirError> {
         let token = authenticate(parts, state, Api::ProviderDirectory)?;
-        let realm = &state.urls.provider_directory;
+        let base = base_of(parts, state, Api::ProviderDirectory);
+        let realm = &base;
         // Seed 002: "Provider Directory plans require system-level scopes and must not
         // include a patient claim."
         if token.patient_id.is_some() {
@@ -84,7 +93,22 @@ impl FromRequestParts<AppState> for DirectoryCaller {
                 "the Provider Directory API needs the system/*.rs scope",
             ));
         }
-        Ok(DirectoryCaller { token })
+        Ok(DirectoryCaller { token, base })
+    }
+}
+
+/// The FHIR base of `api` in the environment the request came through.
+fn base_of(parts: &Parts, state: &AppState, api: Api) -> String {
+    match Environment::of_request(&parts.extensions) {
+        Environment::Sandbox => realm_of(state, api).to_string(),
+        Environment::Production => {
+            let path = match api {
+                Api::PatientAccess => crate::urls::PATIENT_ACCESS_PATH,
+                Api::ProviderDirectory => crate::urls::PROVIDER_DIRECTORY_PATH,
+            };
+            let root = &state.urls.root;
+            format!("{root}{}{path}", crate::portal::PRODUCTION_PATH)
+        }
     }
 }
 
