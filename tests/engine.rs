@@ -16,11 +16,12 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     let s = reference_server::start(smartcheck::target::reference::bundled_config())
         .await
         .unwrap();
+    let vars = vars(&s);
     let result = run(
         "reference",
         &builtin().unwrap(),
         &Catalogue::builtin().unwrap(),
-        &vars(&s),
+        &vars,
         &mut |_| {},
     )
     .await;
@@ -62,8 +63,29 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     }
     // Secrets never reach the results: known ones by value, codes and tokens by name.
     let json = smartcheck::report::json::write_json(&result).unwrap();
-    for secret in ["hpTest11", "pa-demo-secret-7f3c", "pd-demo-secret-4e2d"] {
+    let portal_secrets =
+        ["portal_client_secret", "portal_client2_secret"].map(|v| vars.get(v).unwrap());
+    for secret in ["hpTest11", "pa-demo-secret-7f3c", "pd-demo-secret-4e2d"]
+        .into_iter()
+        .chain(portal_secrets)
+    {
         assert!(!json.contains(secret), "{secret} in results.json");
+    }
+    // Secrets the portal issued during the run (JSON members named client_secret; 9 today).
+    let issued = json
+        .match_indices(r#"\"client_secret\":"#)
+        .collect::<Vec<_>>();
+    assert!(
+        issued.len() >= 5,
+        "the portal cases' answers are in the transcripts"
+    );
+    for (at, _) in issued {
+        let after = &json[at..];
+        assert!(
+            after.starts_with(r#"\"client_secret\":\"[redacted]"#),
+            "{}",
+            &after[..60.min(after.len())]
+        );
     }
     let names = [
         "code=",
