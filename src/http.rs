@@ -9,8 +9,8 @@ use std::time::Instant;
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
 
 use crate::http_policy::HttpPolicy;
-use crate::report::model::Exchange;
-use crate::report::redact::Redactor;
+use crate::transcript::Exchange;
+use crate::transcript::redact::Redactor;
 
 /// Largest body read from a target.
 pub const MAX_BODY: usize = 8 * 1024 * 1024;

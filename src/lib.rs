@@ -26,3 +26,4 @@ pub mod scenario;
 pub mod selftest;
 pub mod serve;
 pub mod target;
+pub mod transcript;

@@ -19,7 +19,7 @@ use smartcheck::flow::everything::walk;
 use smartcheck::flow::login_form::{Credentials, FormLoginSettings, login};
 use smartcheck::http::{MAX_BODY, Session};
 use smartcheck::http_policy::HttpPolicy;
-use smartcheck::report::redact::Redactor;
+use smartcheck::transcript::redact::Redactor;
 use support_hostile::child::{profile, run_bounded, scratch};
 use support_hostile::judge::{BOUND, in_parallel, judge_cases, judge_process, runtime};
 use support_hostile::plans::{Plan, common_wants, plans};

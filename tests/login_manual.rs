@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use smartcheck::flow::login_form::{Credentials, FormLoginSettings, login};
 use smartcheck::http::Session;
-use smartcheck::report::redact::Redactor;
+use smartcheck::transcript::redact::Redactor;
 
 mod common;
 use common::{demo_secrets, env_of, profile, scratch};

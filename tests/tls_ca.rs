@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use smartcheck::http::Session;
 use smartcheck::http_policy::HttpPolicy;
-use smartcheck::report::redact::Redactor;
+use smartcheck::transcript::redact::Redactor;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::rustls;
 

@@ -15,7 +15,7 @@ use super::recorder::{Answer, Recorder};
 use super::target::{Client, LoadTarget, Member};
 use crate::flow::login_form::Credentials;
 use crate::http::Session;
-use crate::report::redact::Redactor;
+use crate::transcript::redact::Redactor;
 
 /// The scope a pool member's login asks for.
 const MEMBER_SCOPE: &str = "openid fhirUser launch/patient patient/*.rs";

@@ -1,8 +1,6 @@
-//! The results model every reporter reads, one module per format, and the redaction every
-//! transcript goes through.
+//! The results model every reporter reads, and one module per format.
 
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod model;
-pub mod redact;

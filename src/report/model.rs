@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use crate::requirements::Severity;
+pub use crate::transcript::Exchange;
 
 /// The outcome of a check, a case or a run, ordered from best to worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -129,26 +130,6 @@ pub struct StepResult {
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
-}
-
-/// One HTTP request and its response, redacted (see `report::redact`).
-#[derive(Debug, Clone, Serialize)]
-pub struct Exchange {
-    pub method: String,
-    pub url: String,
-    pub request_headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_body: Option<String>,
-    /// `None` when no response came (see `error`).
-    pub status: Option<u16>,
-    pub response_headers: Vec<(String, String)>,
-    /// The body, cut to a few kilobytes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_body: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Time to the whole body, in milliseconds (fractional).
-    pub duration_ms: f64,
 }
 
 impl CaseResult {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::check::Observed;
-use crate::report::redact::Redactor;
+use crate::transcript::redact::{Redactor, is_secret_name};
 use crate::scenario::model::{Expect, Step};
 
 /// Named values, newest first.
@@ -68,16 +68,6 @@ impl Vars {
         }
         r
     }
-}
-
-/// Whether a variable named so holds a secret (`client_secret`, `password`, `code`,
-/// `expired_access_token`...). `token` alone is the token endpoint's URL.
-pub fn is_secret_name(name: &str) -> bool {
-    name.ends_with("secret")
-        || name.ends_with("password")
-        || name.ends_with("_token")
-        || name == "code"
-        || name.ends_with("_code")
 }
 
 /// An expectation with `{var}` expanded in its text values.

@@ -4,7 +4,7 @@
 
 use crate::http::Session;
 use crate::http_policy::HttpPolicy;
-use crate::report::redact::Redactor;
+use crate::transcript::redact::Redactor;
 
 /// The authorization server's endpoints, from the profile or discovered.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -45,6 +45,21 @@ const SECRET_MEMBERS: [&str; 7] = [
 /// Shorter values are not treated as secrets by value (they would match ordinary text).
 const MIN_SECRET_LEN: usize = 4;
 
+/// Whether a variable named so holds a secret (`client_secret`, `password`, `code`,
+/// `expired_access_token`...). `token` alone is the token endpoint's URL.
+pub fn is_secret_name(name: &str) -> bool {
+    name.ends_with("secret")
+        || name.ends_with("password")
+        || name.ends_with("_token")
+        || name == "code"
+        || name.ends_with("_code")
+}
+
+/// Whether a header carries credentials (never written).
+pub fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
 /// The secrets a run knows, and the rules above.
 #[derive(Clone, Default)]
 pub struct Redactor {
