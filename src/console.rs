@@ -223,6 +223,8 @@ mod tests {
                 description: "GET {patient_access}/x: Status".into(),
                 outcome,
                 detail: (outcome != Outcome::Pass).then(|| "status 404".into()),
+                step: 1,
+                not_applicable: false,
             }],
             steps: vec![],
         }

@@ -61,7 +61,7 @@ mod tests {
             crate::requirements::BUILTIN
         );
         let text = super::render(
-            &crate::scenario::model::builtin().unwrap(),
+            &crate::scenario::builtin().unwrap(),
             &crate::requirements::Catalogue::parse(&catalogue).unwrap(),
         );
         assert!(text.contains("mutated redirect URI refused without redirect: trailing slash added  [AUTHZ-NO-REDIRECT-ON-BAD-URI]"));

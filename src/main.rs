@@ -186,7 +186,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::List => match (
-            smartcheck::scenario::model::builtin(),
+            smartcheck::scenario::builtin().map_err(|e| e.to_string()),
             smartcheck::requirements::Catalogue::builtin(),
         ) {
             (Ok(s), Ok(c)) => {

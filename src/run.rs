@@ -13,7 +13,7 @@ use crate::report::model::{Outcome, RunResult};
 use crate::report::{html, json, junit};
 use crate::requirements::Catalogue;
 use crate::scenario::engine;
-use crate::scenario::model::{self, Scenario};
+use crate::scenario::model::Scenario;
 use crate::scenario::vars::Vars;
 use crate::target::access::Access;
 use crate::target::needs;
@@ -67,7 +67,7 @@ pub async fn run(options: &Options) -> ExitCode {
 
 async fn execute(options: &Options) -> Result<u8, Stop> {
     let catalogue = Catalogue::builtin().map_err(usage)?;
-    let all = model::builtin().map_err(usage)?;
+    let all = crate::scenario::builtin().map_err(|e| usage(e.to_string()))?;
     let mut scenarios = select(all, &options.scenarios, &options.filters).map_err(usage)?;
     let profile = match &options.target {
         None => None,
@@ -239,7 +239,7 @@ mod tests {
     use super::*;
 
     fn builtin() -> Vec<Scenario> {
-        model::builtin().unwrap()
+        crate::scenario::builtin().unwrap()
     }
 
     #[test]

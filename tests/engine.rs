@@ -3,8 +3,9 @@
 
 use smartcheck::report::model::Outcome;
 use smartcheck::requirements::Catalogue;
+use smartcheck::scenario::builtin;
 use smartcheck::scenario::engine::run;
-use smartcheck::scenario::model::{Scenario, builtin};
+use smartcheck::scenario::model::Scenario;
 use smartcheck::scenario::vars::Vars;
 
 fn vars(server: &reference_server::RunningServer) -> Vars {
@@ -64,10 +65,10 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     // Secrets never reach the results: known ones by value, codes and tokens by name.
     let json = smartcheck::report::json::write_json(&result).unwrap();
     let portal_secrets =
-        ["portal_client_secret", "portal_client2_secret"].map(|v| vars.get(v).unwrap());
+        ["portal_client_secret", "portal_client2_secret"].map(|v| vars.text(v).unwrap());
     for secret in ["hpTest11", "pa-demo-secret-7f3c", "pd-demo-secret-4e2d"]
         .into_iter()
-        .chain(portal_secrets)
+        .chain(portal_secrets.iter().map(String::as_str))
     {
         assert!(!json.contains(secret), "{secret} in results.json");
     }
@@ -113,20 +114,19 @@ name = "broken"
 [[case]]
 name = "a required rule violated"
 [[case.step]]
-get = "{patient_access}/.well-known/smart-configuration"
+request = "GET {patient_access}/.well-known/smart-configuration"
 [[case.step.check]]
 requirement = "DISC-PKCE-S256"
-expect = "json_contains"
-pointer = "/code_challenge_methods_supported"
-value = "plain"
+query = "json /code_challenge_methods_supported"
+contains = "plain"
 [[case]]
 name = "a recommended rule violated"
 [[case.step]]
-get = "{patient_access}/metadata"
+request = "GET {patient_access}/metadata"
 [[case.step.check]]
 requirement = "DISC-METADATA"
-expect = "status"
-value = 404
+query = "status"
+equals = 404
 "#;
 
 #[tokio::test]
@@ -149,7 +149,7 @@ async fn violations_fail_or_warn_by_severity() {
             .detail
             .as_deref()
             .unwrap()
-            .contains("without \"plain\"")
+            .contains("[\"S256\"]")
     );
     assert_eq!(result.cases[1].outcome, Outcome::Warn);
     assert_eq!(result.outcome(), Outcome::Fail);
@@ -158,7 +158,7 @@ async fn violations_fail_or_warn_by_severity() {
 
 #[tokio::test]
 async fn an_unreachable_target_is_an_error_never_a_pass() {
-    let v = Vars(vec![(
+    let v = Vars::from(vec![(
         "patient_access".into(),
         "http://127.0.0.1:9/fhir".into(),
     )]);
@@ -213,5 +213,147 @@ async fn cases_needing_what_the_target_lacks_are_skipped_not_passed() {
     let tally = result.tally();
     assert_eq!((tally.skip, tally.pass), (4, result.cases.len() - 4));
     assert_eq!(result.outcome(), Outcome::Skip);
+    s.shutdown().await;
+}
+
+/// Two members signed in interleaved, each in their own session: the first stops at consent
+/// while the second signs in; each code reads its own member's Patient.
+const INTERLEAVED: &str = r#"
+family = "refresh"
+name = "interleaved"
+[[case]]
+name = "two members interleaved"
+[[case.step]]
+login = "{authorize}"
+session = "a"
+decision = "later"
+query = { response_type = "code", client_id = "{client_id}", redirect_uri = "{redirect_uri}", scope = "openid fhirUser launch/patient patient/*.rs", state = "a" }
+[[case.step.check]]
+requirement = "AUTHZ-CONSENT"
+query = "login consent_pending"
+equals = true
+[[case.step]]
+login = "{authorize}"
+session = "b"
+username = "{member2_username}"
+password = "{member2_password}"
+query = { response_type = "code", client_id = "{client_id}", redirect_uri = "{redirect_uri}", scope = "openid fhirUser launch/patient patient/*.rs", state = "b" }
+capture = { code_b = "location_param code" }
+[[case.step]]
+consent = "approve"
+session = "a"
+capture = { code_a = "location_param code" }
+[[case.step.check]]
+requirement = "AUTHZ-PARAMS"
+query = "location_param state"
+equals = "a"
+[[case.step]]
+request = "POST {token}"
+basic = ["{client_id}", "{client_secret}"]
+form = { grant_type = "authorization_code", code = "{code_a}", redirect_uri = "{redirect_uri}" }
+capture = { token_a = "json /access_token" }
+[[case.step.check]]
+requirement = "TOKEN-RESPONSE"
+query = "json /patient"
+equals = "{patient_id}"
+[[case.step]]
+request = "POST {token}"
+basic = ["{client_id}", "{client_secret}"]
+form = { grant_type = "authorization_code", code = "{code_b}", redirect_uri = "{redirect_uri}" }
+[[case.step.check]]
+requirement = "TOKEN-RESPONSE"
+query = "json /patient"
+equals = "{other_patient_id}"
+[[case.step.check]]
+requirement = "TOKEN-RESPONSE"
+query = "json /patient"
+not_equals = "{patient_id}"
+"#;
+
+/// A rule that binds only some answers, written as data: the old refresh token is refused
+/// whenever the refresh issued a new one (`when` on an earlier step's answer).
+const CONDITIONAL: &str = r#"
+family = "refresh"
+name = "conditional"
+[[case]]
+name = "old refresh token after rotation"
+[[case.step]]
+flow = "member-token"
+[[case.step]]
+request = "POST {token}"
+id = "refreshed"
+basic = ["{client_id}", "{client_secret}"]
+form = { grant_type = "refresh_token", refresh_token = "{refresh_token}" }
+[[case.step.check]]
+requirement = "TOKEN-REFRESH"
+query = "status"
+equals = 200
+[[case.step]]
+request = "POST {token}"
+basic = ["{client_id}", "{client_secret}"]
+form = { grant_type = "refresh_token", refresh_token = "{refresh_token}" }
+[[case.step.check]]
+requirement = "TOKEN-REFRESH"
+query = "json /error"
+equals = "invalid_grant"
+when = [
+  { query = "step refreshed json /refresh_token", present = true },
+  { query = "step refreshed json /refresh_token", not_equals = "{refresh_token}" },
+]
+[[case.step.check]]
+requirement = "TOKEN-REFRESH"
+query = "status"
+equals = 200
+when = { query = "step refreshed json /refresh_token", absent = true }
+"#;
+
+#[tokio::test]
+async fn members_interleave_and_conditions_are_data() {
+    let s = reference_server::start(smartcheck::target::reference::bundled_config())
+        .await
+        .unwrap();
+    let flows = smartcheck::scenario::parse::Flows::builtin().unwrap();
+    let scenarios = [
+        Scenario::parse(INTERLEAVED, "interleaved.toml").unwrap(),
+        Scenario::parse_with(CONDITIONAL, "conditional.toml", &flows).unwrap(),
+    ];
+    let result = run(
+        "reference",
+        &scenarios,
+        &Catalogue::builtin().unwrap(),
+        &vars(&s),
+        &mut |_| {},
+    )
+    .await;
+    let interleaved = &result.cases[0];
+    assert_eq!(interleaved.outcome, Outcome::Pass, "{interleaved:#?}");
+    assert_eq!(interleaved.checks.len(), 5);
+    // Each check names its step: the consent answer is step 3, the second exchange step 5.
+    let steps: Vec<usize> = interleaved.checks.iter().map(|c| c.step).collect();
+    assert_eq!(steps, [1, 3, 4, 5, 5]);
+    let conditional = &result.cases[1];
+    assert_eq!(conditional.outcome, Outcome::Pass, "{conditional:#?}");
+    // At most one of the two conditional checks applies, whichever the server chose (it may
+    // also issue the same refresh token again: then neither does).
+    let applied: Vec<_> = conditional
+        .checks
+        .iter()
+        .filter(|c| !c.not_applicable)
+        .collect();
+    assert!((1..=2).contains(&applied.len()), "{conditional:#?}");
+    assert!(applied.iter().all(|c| c.outcome == Outcome::Pass));
+    let skipped = conditional
+        .checks
+        .iter()
+        .find(|c| c.not_applicable)
+        .unwrap();
+    assert_eq!(skipped.outcome, Outcome::Skip);
+    assert!(
+        skipped
+            .detail
+            .as_deref()
+            .unwrap()
+            .starts_with("not applicable: step refreshed")
+    );
     s.shutdown().await;
 }

@@ -62,7 +62,7 @@ async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() 
     let local = reference_server::start(smartcheck::target::reference::bundled_config())
         .await
         .unwrap();
-    let scenarios = smartcheck::scenario::model::builtin().unwrap();
+    let scenarios = smartcheck::scenario::builtin().unwrap();
     let catalogue = smartcheck::requirements::Catalogue::builtin().unwrap();
     let vars = smartcheck::target::reference::vars(&local.state);
     let expected =
@@ -99,7 +99,7 @@ async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() 
         ("revoke", &urls.revoke),
     ] {
         assert_eq!(
-            given.get(endpoint),
+            given.text(endpoint).as_deref(),
             Some(url.as_str()),
             "discovered {endpoint}"
         );

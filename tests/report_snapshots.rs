@@ -71,7 +71,7 @@ async fn builtin_run() -> (RunResult, Catalogue) {
         .await
         .unwrap();
     let catalogue = Catalogue::builtin().unwrap();
-    let scenarios = smartcheck::scenario::model::builtin().unwrap();
+    let scenarios = smartcheck::scenario::builtin().unwrap();
     let vars = smartcheck::target::reference::vars(&server.state);
     let run =
         smartcheck::scenario::engine::run("reference", &scenarios, &catalogue, &vars, &mut |_| {})
@@ -308,6 +308,8 @@ fn check(requirement: &str, outcome: Outcome, detail: Option<&str>) -> CheckResu
         description: format!("status is 200 {EVIL}"),
         outcome,
         detail: detail.map(str::to_string),
+        step: 1,
+        not_applicable: false,
     }
 }
 

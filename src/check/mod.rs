@@ -1,165 +1,293 @@
-//! The assertion vocabulary: evaluates a scenario check against a response.
+//! The check language: a check is a [`Query`] and a [`Predicate`], tied to a requirement,
+//! applied only when its `when` conditions (query and predicate too) hold. Captures use the
+//! same queries. Nothing here knows about scenario files or HTTP sessions: a check judges an
+//! [`Observed`] step, and a [`Lookup`] gives variables and earlier steps.
+//!
+//! ```toml
+//! [[case.step.check]]
+//! requirement = "TOKEN-REFRESH"
+//! query = "step first json /refresh_token"
+//! not_equals = "{refresh_token}"
+//! when = { query = "json /refresh_token", present = true }
+//! ```
 
-use serde_json::Value;
+pub mod predicate;
+pub mod query;
 
-use crate::scenario::model::Expect;
+use std::fmt;
 
-/// What a check sees of a response.
+use serde_json::{Map, Value};
+
+pub use predicate::{Predicate, eval_predicate};
+pub use query::{Query, QueryResult, SummaryKind, eval_query};
+
+/// What a step saw: a response, or the summary of a flow (login, walk, jwt).
 #[derive(Debug, Clone)]
 pub struct Observed {
+    /// The step's kind (`request`, `login`, `walk`, ...), for messages.
+    pub kind: &'static str,
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
+    /// The body as text, when there was one.
+    pub body: Option<String>,
     /// The body as JSON, when it is JSON.
     pub json: Option<Value>,
+    /// A flow step's summary (see scenarios/README.md).
+    pub summary: Option<(SummaryKind, Value)>,
 }
 
-/// `Ok` when the expectation holds; otherwise what was seen instead (no secrets: checks
-/// only quote statuses, header values named by the scenario and JSON fields).
-pub fn evaluate(expect: &Expect, seen: &Observed) -> Result<(), String> {
-    let location = seen
-        .headers
-        .get(reqwest::header::LOCATION)
-        .and_then(|v| v.to_str().ok());
-    let location_param = |name: &str| {
-        location
-            .and_then(|l| url::Url::parse(l).ok())
-            .and_then(|u| {
-                u.query_pairs()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.into_owned())
-            })
-    };
-    let at = |pointer: &str| seen.json.as_ref().and_then(|j| j.pointer(pointer));
-    let json_missing = |pointer: &str| match &seen.json {
-        None => "the body is not JSON".to_string(),
-        Some(_) => format!("nothing at {pointer}"),
-    };
-    match expect {
-        Expect::Status { value } => (seen.status == *value)
-            .then_some(())
-            .ok_or_else(|| format!("status {} instead of {value}", seen.status)),
-        Expect::StatusIn { values } => values
-            .contains(&seen.status)
-            .then_some(())
-            .ok_or_else(|| format!("status {} instead of one of {values:?}", seen.status)),
-        Expect::HeaderStartsWith { name, prefix } => {
-            header_holds(seen, name, |v| v.starts_with(prefix.as_str()))
+impl Observed {
+    /// A request step's response.
+    pub fn response(status: u16, headers: reqwest::header::HeaderMap, body: Vec<u8>) -> Observed {
+        let json = serde_json::from_slice(&body).ok();
+        let body = (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned());
+        Observed {
+            kind: "request",
+            status,
+            headers,
+            body,
+            json,
+            summary: None,
         }
-        Expect::HeaderContains { name, text } => {
-            header_holds(seen, name, |v| v.contains(text.as_str()))
+    }
+
+    /// A step that sees nothing (a wait).
+    pub fn nothing(kind: &'static str) -> Observed {
+        Observed {
+            kind,
+            status: 0,
+            headers: Default::default(),
+            body: None,
+            json: None,
+            summary: None,
         }
-        Expect::JsonAbsent { pointer } => match (&seen.json, at(pointer)) {
-            (None, _) => Err("the body is not JSON".into()),
-            (Some(_), Some(v)) if !v.is_null() => Err(format!("{pointer} is present")),
-            _ => Ok(()),
-        },
-        Expect::JsonEquals { pointer, value } => match at(pointer) {
-            Some(v) if v == value => Ok(()),
-            Some(v) => Err(format!("{pointer} is {v} instead of {value}")),
-            None => Err(json_missing(pointer)),
-        },
-        Expect::JsonPresent { pointer } => match at(pointer) {
-            Some(v) if !v.is_null() => Ok(()),
-            _ => Err(json_missing(pointer)),
-        },
-        Expect::JsonContains { pointer, value } => match at(pointer).and_then(Value::as_array) {
-            Some(a) if a.contains(value) => Ok(()),
-            Some(a) => Err(format!(
-                "{pointer} is {} without {value}",
-                Value::Array(a.clone())
-            )),
-            None => Err(json_missing(pointer)),
-        },
-        Expect::JsonLacks { pointer, value } => match at(pointer).and_then(Value::as_array) {
-            Some(a) if a.contains(value) => Err(format!("{pointer} contains {value}")),
-            _ => Ok(()),
-        },
-        Expect::NoLocation => match location {
-            None => Ok(()),
-            Some(l) => Err(format!(
-                "redirected ({}) to {}",
-                seen.status,
-                origin_and_path(l)
-            )),
-        },
-        Expect::LocationStartsWith { prefix } => match location {
-            Some(l) if l.starts_with(prefix.as_str()) => Ok(()),
-            Some(l) => Err(format!("redirected to {}", origin_and_path(l))),
-            None => Err(format!("status {} without a redirect", seen.status)),
-        },
-        Expect::LocationParam { name, value } => match location_param(name) {
-            Some(v) if &v == value => Ok(()),
-            Some(_) if name == "code" => Err("a different code".into()),
-            Some(v) => Err(format!("{name}={v} instead of {value}")),
-            None => Err(format!(
-                "no {name} in the redirect (status {})",
-                seen.status
-            )),
-        },
-        Expect::LocationHasParam { name } => match location_param(name) {
-            Some(_) => Ok(()),
-            None => Err(format!(
-                "no {name} in the redirect (status {})",
-                seen.status
-            )),
-        },
-        Expect::JsonAtMost { pointer, value } => match at(pointer).and_then(Value::as_f64) {
-            Some(n) if n <= *value => Ok(()),
-            Some(n) => Err(format!("{pointer} is {n}, more than {value}")),
-            None => Err(json_missing(pointer)),
-        },
-        Expect::JsonWordsWithin { pointer, allowed } => match at(pointer).and_then(Value::as_str) {
-            Some(words) => {
-                let extra: Vec<&str> = words
-                    .split_whitespace()
-                    .filter(|w| !allowed.iter().any(|a| a == w))
-                    .collect();
-                if extra.is_empty() {
-                    Ok(())
-                } else {
-                    Err(format!("{pointer} also has {}", extra.join(" ")))
-                }
-            }
-            None => Err(json_missing(pointer)),
-        },
-        Expect::JsonNumber { pointer, value } => {
-            let want: f64 = value
-                .parse()
-                .map_err(|_| format!("{value} is not a number"))?;
-            match at(pointer).and_then(Value::as_f64) {
-                Some(n) if n == want => Ok(()),
-                Some(n) => Err(format!("{pointer} is {n} instead of {want}")),
-                None => Err(json_missing(pointer)),
-            }
+    }
+
+    /// A flow step's summary.
+    pub fn summary(kind: SummaryKind, status: u16, summary: Value) -> Observed {
+        Observed {
+            kind: kind.name(),
+            status,
+            headers: Default::default(),
+            body: None,
+            json: None,
+            summary: Some((kind, summary)),
         }
-        Expect::JsonAbsoluteUrl { pointer } => match at(pointer).and_then(Value::as_str) {
-            Some(s) if url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) => {
-                Ok(())
-            }
-            Some(s) => Err(format!("{pointer} is not an absolute URL: {s}")),
-            None => Err(json_missing(pointer)),
-        },
     }
 }
 
-/// A redirect target without its query: codes and tokens never reach a report.
-fn origin_and_path(location: &str) -> String {
-    location
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_string()
+/// Where queries find variables and earlier steps.
+pub trait Lookup {
+    fn var(&self, name: &str) -> Option<Value>;
+    /// The observation of the earlier step with this `id`.
+    fn step(&self, id: &str) -> Option<&Observed>;
 }
 
-/// `Ok` when header `name` is there and `holds`; otherwise what was there (cut short).
-fn header_holds(seen: &Observed, name: &str, holds: impl Fn(&str) -> bool) -> Result<(), String> {
-    match seen.headers.get(name).and_then(|v| v.to_str().ok()) {
-        Some(v) if holds(v) => Ok(()),
-        Some(v) => Err(format!(
-            "{name}: {}",
-            v.chars().take(120).collect::<String>()
-        )),
-        None => Err(format!("no {name} header")),
+/// No variables and no earlier steps.
+pub struct NoLookup;
+
+impl Lookup for NoLookup {
+    fn var(&self, _: &str) -> Option<Value> {
+        None
+    }
+    fn step(&self, _: &str) -> Option<&Observed> {
+        None
+    }
+}
+
+/// A query and what it must satisfy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assertion {
+    pub query: Query,
+    pub predicate: Predicate,
+}
+
+/// A check: an assertion tied to a requirement, and the conditions under which it applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub requirement: String,
+    pub assertion: Assertion,
+    /// Every condition must hold for the check to apply; otherwise it is not applicable.
+    pub when: Vec<Assertion>,
+}
+
+/// What a check came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Holds,
+    /// What was seen instead (no secrets).
+    Fails(String),
+    /// A `when` condition did not hold: the rule does not apply to this answer.
+    NotApplicable(String),
+}
+
+/// Judges `check` on `seen`.
+pub fn eval_check(check: &Check, seen: &Observed, lookup: &dyn Lookup) -> Verdict {
+    for condition in &check.when {
+        if let Err(detail) = eval_assertion(condition, seen, lookup) {
+            return Verdict::NotApplicable(format!("not applicable: {condition} ({detail})"));
+        }
+    }
+    match eval_assertion(&check.assertion, seen, lookup) {
+        Ok(()) => Verdict::Holds,
+        Err(detail) => Verdict::Fails(detail),
+    }
+}
+
+/// `Ok` when the assertion holds; otherwise what its query saw, with the status for context.
+pub fn eval_assertion(a: &Assertion, seen: &Observed, lookup: &dyn Lookup) -> Result<(), String> {
+    // The status says what kind of answer it was, unless the query reads it or a summary.
+    let context = |detail: String| match (&a.query, &seen.summary) {
+        (Query::Status, _) | (_, Some(_)) => format!("{}: {detail}", a.query),
+        _ => format!("{}: {detail} (status {})", a.query, seen.status),
+    };
+    let value = eval_query(&a.query, seen, lookup).map_err(context)?;
+    let quote = |v: &Value| quote(&a.query, v);
+    eval_predicate(&a.predicate, value.as_ref(), &quote).map_err(context)
+}
+
+/// A seen value as a message may show it: never a secret, a redirect without its query,
+/// long texts cut short.
+fn quote(query: &Query, v: &Value) -> String {
+    const LONG: usize = 120;
+    if query.reads_secret() {
+        return crate::transcript::redact::REDACTED.into();
+    }
+    let text = match (query, v) {
+        (Query::Location, Value::String(l)) => {
+            let cut = l.split(['?', '#']).next().unwrap_or_default();
+            return format!("\"{cut}\" (query not shown)");
+        }
+        (_, v) => v.to_string(),
+    };
+    if text.chars().count() > LONG {
+        format!("{}…", text.chars().take(LONG).collect::<String>())
+    } else {
+        text
+    }
+}
+
+impl fmt::Display for Assertion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.query, self.predicate)
+    }
+}
+
+impl fmt::Display for Check {
+    /// The check in words (`{var}` as written), as reports show it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.assertion)?;
+        for (i, c) in self.when.iter().enumerate() {
+            write!(f, "{} {c}", if i == 0 { ", when" } else { " and" })?;
+        }
+        Ok(())
+    }
+}
+
+impl Assertion {
+    /// Reads `query` and exactly one predicate from a table; `also` names the other keys
+    /// the table may hold.
+    pub fn from_table(table: &mut Map<String, Value>, also: &[&str]) -> Result<Assertion, String> {
+        if table.contains_key("expect") {
+            return Err(
+                "`expect` is the old check format: write `query` and one predicate \
+                        (scenarios/README.md)"
+                    .into(),
+            );
+        }
+        let query = match table.remove("query") {
+            Some(Value::String(q)) => q.parse().map_err(|e| format!("query: {e}"))?,
+            Some(other) => return Err(format!("`query` is a text, not {other}")),
+            None => return Err("a check needs `query`".into()),
+        };
+        let keys: Vec<String> = table
+            .keys()
+            .filter(|k| predicate::KEYS.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        let key = match keys.as_slice() {
+            [one] => one.clone(),
+            [] => {
+                return Err(format!(
+                    "a check needs one predicate: {}",
+                    predicate::KEYS.join(", ")
+                ));
+            }
+            many => {
+                return Err(format!(
+                    "one predicate per check, not {}",
+                    many.join(" and ")
+                ));
+            }
+        };
+        if let Some(unknown) = table
+            .keys()
+            .find(|k| **k != key && !also.contains(&k.as_str()))
+        {
+            return Err(format!(
+                "unknown field `{unknown}` (a check has requirement, query, when and one \
+                 predicate)"
+            ));
+        }
+        let value = table.remove(&key).expect("the key is there");
+        let predicate = Predicate::from_entry(&key, value)?;
+        Ok(Assertion { query, predicate })
+    }
+
+    /// The table this assertion is written as.
+    pub fn to_table(&self) -> Map<String, Value> {
+        let (key, value) = self.predicate.to_entry();
+        let mut t = Map::new();
+        t.insert("query".into(), Value::String(self.query.to_string()));
+        t.insert(key.into(), value);
+        t
+    }
+}
+
+impl Check {
+    /// Reads a check table: `requirement`, `query`, one predicate and optional `when` (a
+    /// condition table or a list of them).
+    pub fn from_json(value: Value) -> Result<Check, String> {
+        let Value::Object(mut table) = value else {
+            return Err("a check is a table".into());
+        };
+        let requirement = match table.remove("requirement") {
+            Some(Value::String(r)) => r,
+            _ => return Err("a check needs `requirement` (a requirement id)".into()),
+        };
+        let when = match table.remove("when") {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items,
+            Some(one) => vec![one],
+        };
+        let when = when
+            .into_iter()
+            .map(|c| match c {
+                Value::Object(mut t) => Assertion::from_table(&mut t, &[]),
+                _ => Err("`when` is a condition table or a list of them".into()),
+            })
+            .collect::<Result<_, String>>()
+            .map_err(|e| format!("when: {e}"))?;
+        let assertion = Assertion::from_table(&mut table, &[])?;
+        Ok(Check {
+            requirement,
+            assertion,
+            when,
+        })
+    }
+
+    /// The table this check is written as (the inverse of [`Check::from_json`]).
+    pub fn to_json(&self) -> Value {
+        let mut t = self.assertion.to_table();
+        t.insert(
+            "requirement".into(),
+            Value::String(self.requirement.clone()),
+        );
+        if !self.when.is_empty() {
+            let when = self.when.iter().map(|c| Value::Object(c.to_table()));
+            t.insert("when".into(), Value::Array(when.collect()));
+        }
+        Value::Object(t)
     }
 }
 
@@ -168,84 +296,117 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn seen(json: Value) -> Observed {
-        Observed {
-            status: 200,
-            headers: Default::default(),
-            json: Some(json),
+    fn token_answer(body: Value) -> Observed {
+        Observed::response(200, Default::default(), body.to_string().into_bytes())
+    }
+
+    #[test]
+    fn a_check_reads_one_query_and_one_predicate() {
+        let c = Check::from_json(json!({
+            "requirement": "R", "query": "json /error", "equals": "invalid_grant",
+        }))
+        .unwrap();
+        assert_eq!(c.to_string(), "json /error = \"invalid_grant\"");
+        assert_eq!(Check::from_json(c.to_json()), Ok(c));
+    }
+
+    #[test]
+    fn malformed_checks_name_what_is_wrong() {
+        for (table, says) in [
+            (
+                json!({"requirement": "R", "expect": "status", "value": 200}),
+                "old check format",
+            ),
+            (json!({"requirement": "R", "equals": 1}), "needs `query`"),
+            (
+                json!({"requirement": "R", "query": "status"}),
+                "needs one predicate",
+            ),
+            (
+                json!({"requirement": "R", "query": "status", "equals": 1, "less": 2}),
+                "one predicate per check",
+            ),
+            (
+                json!({"requirement": "R", "query": "status", "equals": 1, "valeu": 2}),
+                "unknown field `valeu`",
+            ),
+            (
+                json!({"query": "status", "equals": 1}),
+                "needs `requirement`",
+            ),
+            (
+                json!({"requirement": "R", "query": "stats", "equals": 1}),
+                "unknown query `stats`",
+            ),
+            (
+                json!({"requirement": "R", "query": "status", "equals": 1, "when": 3}),
+                "when:",
+            ),
+        ] {
+            let err = Check::from_json(table).unwrap_err();
+            assert!(err.contains(says), "{err} lacks {says}");
         }
     }
 
     #[test]
-    fn each_expectation_can_fail() {
-        let s = seen(json!({"m": ["S256"], "u": "/relative", "a": "https://x/y", "n": 7}));
-        let pass = [
-            Expect::Status { value: 200 },
-            Expect::JsonContains {
-                pointer: "/m".into(),
-                value: json!("S256"),
-            },
-            Expect::JsonLacks {
-                pointer: "/m".into(),
-                value: json!("plain"),
-            },
-            Expect::JsonAbsoluteUrl {
-                pointer: "/a".into(),
-            },
-            Expect::JsonPresent {
-                pointer: "/u".into(),
-            },
-            Expect::JsonEquals {
-                pointer: "/u".into(),
-                value: json!("/relative"),
-            },
-            Expect::JsonAtMost {
-                pointer: "/n".into(),
-                value: 7.0,
-            },
-            Expect::JsonNumber {
-                pointer: "/n".into(),
-                value: "7".into(),
-            },
-        ];
-        for e in &pass {
-            assert_eq!(evaluate(e, &s), Ok(()), "{e:?}");
-        }
-        let fail = [
-            Expect::Status { value: 404 },
-            Expect::JsonContains {
-                pointer: "/m".into(),
-                value: json!("plain"),
-            },
-            Expect::JsonLacks {
-                pointer: "/m".into(),
-                value: json!("S256"),
-            },
-            Expect::JsonAbsoluteUrl {
-                pointer: "/u".into(),
-            },
-            Expect::JsonPresent {
-                pointer: "/missing".into(),
-            },
-            Expect::HeaderStartsWith {
-                name: "content-type".into(),
-                prefix: "application/json".into(),
-            },
-            Expect::JsonAtMost {
-                pointer: "/n".into(),
-                value: 6.0,
-            },
-            Expect::JsonNumber {
-                pointer: "/n".into(),
-                value: "8".into(),
-            },
-            Expect::JsonNumber {
-                pointer: "/n".into(),
-                value: "{record_size}".into(),
-            },
-        ];
-        for e in &fail {
-            assert!(evaluate(e, &s).is_err(), "{e:?}");
-        }
+    fn when_makes_a_rule_conditional() {
+        let c = Check::from_json(json!({
+            "requirement": "R", "query": "json /scope", "words_within": ["a", "b"],
+            "when": {"query": "json /scope", "present": true},
+        }))
+        .unwrap();
+        assert_eq!(
+            c.to_string(),
+            "json /scope only from: a b, when json /scope present"
+        );
+        let judge = |body: Value| eval_check(&c, &token_answer(body), &NoLookup);
+        assert_eq!(judge(json!({"scope": "a"})), Verdict::Holds);
+        assert!(matches!(judge(json!({"scope": "a c"})), Verdict::Fails(_)));
+        assert!(
+            matches!(judge(json!({})), Verdict::NotApplicable(d) if d.starts_with("not applicable"))
+        );
+    }
+
+    #[test]
+    fn failures_quote_what_was_seen_but_never_a_secret() {
+        let c = |q: &str, pred: Value| {
+            let mut t = json!({"requirement": "R", "query": q});
+            t.as_object_mut()
+                .unwrap()
+                .extend(pred.as_object().unwrap().clone());
+            Check::from_json(t).unwrap()
+        };
+        let seen = token_answer(json!({"access_token": "s3cr3t-token", "error": "x"}));
+        let fails = |check: &Check| match eval_check(check, &seen, &NoLookup) {
+            Verdict::Fails(d) => d,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            fails(&c("json /error", json!({"equals": "y"}))),
+            "json /error: \"x\" (wanted = \"y\") (status 200)"
+        );
+        assert_eq!(
+            fails(&c("status", json!({"equals": 400}))),
+            "status: 200 (wanted = 400)"
+        );
+        let secret = fails(&c("json /access_token", json!({"absent": true})));
+        assert!(!secret.contains("s3cr3t"), "{secret}");
+        assert_eq!(
+            fails(&c("json /nope", json!({"present": true}))),
+            "json /nope: nothing there (status 200)"
+        );
+        let mut redirect = token_answer(json!({}));
+        redirect
+            .headers
+            .insert("location", "https://app/cb?code=abcd".parse().unwrap());
+        let d = match eval_check(
+            &c("location", json!({"absent": true})),
+            &redirect,
+            &NoLookup,
+        ) {
+            Verdict::Fails(d) => d,
+            other => panic!("{other:?}"),
+        };
+        assert!(d.contains("https://app/cb") && !d.contains("abcd"), "{d}");
     }
 }

@@ -1,6 +1,7 @@
 //! The id_token inspection: decodes an OpenID Connect id_token, finds its `kid` in the
 //! server's JWKS, verifies the RS256 signature, and summarises what it found as JSON so the
-//! ordinary checks can judge it (`/alg`, `/kid_in_jwks`, `/signature_valid`, `/claims/iss`...).
+//! ordinary checks can judge it (`alg`, `kid_in_jwks`, `signature_valid`, the decoded `header`
+//! and `claims`...).
 //! Nothing here fails: a token that cannot be decoded gives `decodes: false`, and the checks
 //! fail on that.
 
@@ -47,19 +48,20 @@ pub fn inspect(token: &str, jwks: &Value, now: u64) -> Value {
         "signature_valid": verified.is_some(),
         "exp_in_future": number("exp").is_some_and(|exp| exp + SKEW > now),
         "iat_not_in_future": number("iat").is_some_and(|iat| iat <= now + SKEW),
-        "claims": {
-            "iss": claims.get("iss"),
-            "aud": claims.get("aud"),
-            "sub": claims.get("sub"),
-            "fhirUser": claims.get("fhirUser"),
-        },
+        "header": unverified_part(token, 0).unwrap_or(Value::Null),
+        "claims": claims,
     })
 }
 
 /// The payload of a JWT without checking anything.
 fn unverified_claims(token: &str) -> Option<Value> {
+    unverified_part(token, 1)
+}
+
+/// Part `index` of a JWT (0: the header, 1: the payload), decoded, without checking anything.
+fn unverified_part(token: &str, index: usize) -> Option<Value> {
     use base64::Engine;
-    let payload = token.split('.').nth(1)?;
+    let payload = token.split('.').nth(index)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
@@ -94,6 +96,7 @@ mod tests {
         assert_eq!(s["kid_in_jwks"], false);
         assert_eq!(s["signature_valid"], false);
         assert_eq!(s["claims"]["iss"], "https://i");
+        assert_eq!(s["header"]["kid"], "k1");
         assert_eq!(s["exp_in_future"], true);
         let later = inspect(&token, &json!({"keys": []}), 1000);
         assert_eq!(later["exp_in_future"], false);

@@ -58,6 +58,23 @@ pub struct Credentials<'a> {
     pub password: &'a str,
 }
 
+/// Where a login stopped.
+#[derive(Debug)]
+pub enum LoginEnd {
+    /// At the client's redirect (with `code` or `error`), never fetched.
+    Redirect(Url),
+    /// At the consent page, for [`answer_consent`] to answer later.
+    Consent(PendingConsent),
+}
+
+/// A consent page a login stopped at: the form to submit and where it was.
+#[derive(Debug)]
+pub struct PendingConsent {
+    url: Url,
+    form: Form,
+    redirect_uri: String,
+}
+
 /// Runs the login and returns the final redirect URL (with `code` or `error`). The session
 /// keeps the cookies and records every page (redacted).
 pub async fn login(
@@ -67,99 +84,201 @@ pub async fn login(
     member: &Credentials<'_>,
     settings: &FormLoginSettings,
 ) -> Result<Url, LoginError> {
-    let fail = |step: usize, message: String| LoginError {
+    match login_until(
+        session,
+        authorize_url,
+        redirect_uri,
+        member,
+        settings,
+        false,
+    )
+    .await?
+    {
+        LoginEnd::Redirect(url) => Ok(url),
+        LoginEnd::Consent(_) => unreachable!("the login answers consent itself"),
+    }
+}
+
+/// Runs the login; with `stop_at_consent` it stops at the consent page instead of answering
+/// it (the member's session keeps the cookies, so another member can sign in meanwhile).
+pub async fn login_until(
+    session: &mut Session,
+    authorize_url: &str,
+    redirect_uri: &str,
+    member: &Credentials<'_>,
+    settings: &FormLoginSettings,
+    stop_at_consent: bool,
+) -> Result<LoginEnd, LoginError> {
+    let url = Url::parse(authorize_url).map_err(|e| fail(0, format!("bad authorize URL: {e}")))?;
+    let request = session.client().get(url.clone());
+    let drive = Drive {
+        redirect_uri,
+        member: Some(member),
+        settings,
+        stop_at_consent,
+    };
+    drive.run(session, request, url).await
+}
+
+/// Answers the consent page a login stopped at with the settings' approve button (its
+/// value `deny` to deny) and follows the redirects to the client's redirect.
+pub async fn answer_consent(
+    session: &mut Session,
+    pending: PendingConsent,
+    settings: &FormLoginSettings,
+) -> Result<Url, LoginError> {
+    let mut fields = pending.form.inputs.clone();
+    fields.push(settings.approve.clone());
+    let (request, url) = submit(session, &pending.url, &pending.form, &fields, 1)?;
+    let drive = Drive {
+        redirect_uri: &pending.redirect_uri,
+        member: None,
+        settings,
+        stop_at_consent: false,
+    };
+    match drive.run(session, request, url).await? {
+        LoginEnd::Redirect(url) => Ok(url),
+        LoginEnd::Consent(_) => Err(fail(1, "the consent page was shown again".into())),
+    }
+}
+
+fn fail(step: usize, message: String) -> LoginError {
+    LoginError {
         step,
         message,
         credentials_refused: false,
-    };
-    let mut url =
-        Url::parse(authorize_url).map_err(|e| fail(0, format!("bad authorize URL: {e}")))?;
-    let mut request = session.client().get(url.clone());
-    let mut submitted_password = false;
-    for step in 1..=settings.max_steps {
-        let res = session.fetch(request).await.map_err(|e| fail(step, e))?;
-        let status = StatusCode::from_u16(res.status).unwrap_or(StatusCode::BAD_GATEWAY);
-        if status.is_redirection() {
-            let location = res
-                .headers
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| fail(step, format!("{status} without a Location header")))?;
-            let next = url
-                .join(location)
-                .map_err(|_| fail(step, "unparsable Location header".into()))?;
-            if is_redirect_target(next.as_str(), redirect_uri) {
-                return Ok(next);
-            }
-            url = next;
-            request = session.client().get(url.clone());
-            continue;
-        }
-        let is_html = res
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("text/html"));
-        let body = String::from_utf8_lossy(&res.body);
-        if !is_html {
-            return Err(fail(step, format!("{status} with a non-HTML answer")));
-        }
-        let page = Html::parse_document(&body);
-        let Some(form) = first_form(&page) else {
-            return Err(fail(
-                step,
-                format!("{status} page without a form: {}", page_text(&page)),
-            ));
-        };
-        let has_password = form
-            .inputs
-            .iter()
-            .any(|(n, _)| n == &settings.password_field);
-        if has_password && submitted_password {
-            return Err(LoginError {
-                credentials_refused: true,
-                ..fail(
-                    step,
-                    format!("the login form was shown again: {}", page_text(&page)),
-                )
-            });
-        }
-        // Hidden fields carry the login transaction: never reported.
-        for (_, value) in &form.inputs {
-            session.redactor.add(value);
-        }
-        let mut fields = form.inputs.clone();
-        if has_password {
-            set(&mut fields, &settings.username_field, member.username);
-            set(&mut fields, &settings.password_field, member.password);
-            submitted_password = true;
-        } else if form.buttons.contains(&settings.approve) {
-            fields.push(settings.approve.clone());
-        } else {
-            return Err(fail(
-                step,
-                format!(
-                    "a form that is neither login nor consent: {}",
-                    page_text(&page)
-                ),
-            ));
-        }
-        let action = url
-            .join(&form.action)
-            .map_err(|_| fail(step, "unparsable form action".into()))?;
-        request = if form.method_get {
-            let mut target = action.clone();
-            target.query_pairs_mut().extend_pairs(&fields);
-            session.client().get(target)
-        } else {
-            session.client().post(action.clone()).form(&fields)
-        };
-        url = action;
     }
-    Err(fail(
-        settings.max_steps,
-        "too many pages or redirects".into(),
-    ))
+}
+
+/// The page-by-page walk of a login: what to fill in and where to stop.
+struct Drive<'a> {
+    redirect_uri: &'a str,
+    /// `None` when answering consent: a login form then is an error.
+    member: Option<&'a Credentials<'a>>,
+    settings: &'a FormLoginSettings,
+    stop_at_consent: bool,
+}
+
+impl Drive<'_> {
+    async fn run(
+        &self,
+        session: &mut Session,
+        mut request: reqwest::RequestBuilder,
+        mut url: Url,
+    ) -> Result<LoginEnd, LoginError> {
+        let settings = self.settings;
+        let mut submitted_password = false;
+        for step in 1..=settings.max_steps {
+            let res = session.fetch(request).await.map_err(|e| fail(step, e))?;
+            let status = StatusCode::from_u16(res.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            if status.is_redirection() {
+                let location = res
+                    .headers
+                    .get(LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| fail(step, format!("{status} without a Location header")))?;
+                let next = url
+                    .join(location)
+                    .map_err(|_| fail(step, "unparsable Location header".into()))?;
+                if is_redirect_target(next.as_str(), self.redirect_uri) {
+                    return Ok(LoginEnd::Redirect(next));
+                }
+                url = next;
+                request = session.client().get(url.clone());
+                continue;
+            }
+            let is_html = res
+                .headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/html"));
+            let body = String::from_utf8_lossy(&res.body);
+            if !is_html {
+                return Err(fail(step, format!("{status} with a non-HTML answer")));
+            }
+            let page = Html::parse_document(&body);
+            let Some(form) = first_form(&page) else {
+                return Err(fail(
+                    step,
+                    format!("{status} page without a form: {}", page_text(&page)),
+                ));
+            };
+            let has_password = form
+                .inputs
+                .iter()
+                .any(|(n, _)| n == &settings.password_field);
+            if has_password && submitted_password {
+                return Err(LoginError {
+                    credentials_refused: true,
+                    ..fail(
+                        step,
+                        format!("the login form was shown again: {}", page_text(&page)),
+                    )
+                });
+            }
+            // Hidden fields carry the login transaction: never reported.
+            for (_, value) in &form.inputs {
+                session.redactor.add(value);
+            }
+            let mut fields = form.inputs.clone();
+            let is_consent = form.buttons.iter().any(|(n, _)| n == &settings.approve.0);
+            match self.member {
+                Some(member) if has_password => {
+                    set(&mut fields, &settings.username_field, member.username);
+                    set(&mut fields, &settings.password_field, member.password);
+                    submitted_password = true;
+                }
+                None if has_password => {
+                    return Err(fail(step, "a login form while answering consent".into()));
+                }
+                _ if is_consent && self.stop_at_consent => {
+                    return Ok(LoginEnd::Consent(PendingConsent {
+                        url,
+                        form,
+                        redirect_uri: self.redirect_uri.to_string(),
+                    }));
+                }
+                _ if form.buttons.contains(&settings.approve) => {
+                    fields.push(settings.approve.clone());
+                }
+                _ => {
+                    return Err(fail(
+                        step,
+                        format!(
+                            "a form that is neither login nor consent: {}",
+                            page_text(&page)
+                        ),
+                    ));
+                }
+            }
+            (request, url) = submit(session, &url, &form, &fields, step)?;
+        }
+        Err(fail(
+            settings.max_steps,
+            "too many pages or redirects".into(),
+        ))
+    }
+}
+
+/// The request that submits `form` (found at `url`) with `fields`, and its target.
+fn submit(
+    session: &Session,
+    url: &Url,
+    form: &Form,
+    fields: &[(String, String)],
+    step: usize,
+) -> Result<(reqwest::RequestBuilder, Url), LoginError> {
+    let action = url
+        .join(&form.action)
+        .map_err(|_| fail(step, "unparsable form action".into()))?;
+    let request = if form.method_get {
+        let mut target = action.clone();
+        target.query_pairs_mut().extend_pairs(fields);
+        session.client().get(target)
+    } else {
+        session.client().post(action.clone()).form(fields)
+    };
+    Ok((request, action))
 }
 
 /// Whether `url` is the client's redirect URI (ignoring the response parameters added).
@@ -169,6 +288,7 @@ fn is_redirect_target(url: &str, redirect_uri: &str) -> bool {
 }
 
 /// The parts of a form the driver uses.
+#[derive(Debug)]
 struct Form {
     action: String,
     method_get: bool,

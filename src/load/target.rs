@@ -62,7 +62,7 @@ impl std::fmt::Debug for LoadTarget {
 impl LoadTarget {
     /// From a run's variables (`patient_access`, `token`, `client_id`, ...).
     pub fn from_vars(name: &str, vars: &Vars, members: Vec<Member>) -> Result<LoadTarget, String> {
-        let get = |k: &str| vars.get(k).map(str::to_string);
+        let get = |k: &str| vars.text(k);
         let patient_access = get("patient_access").ok_or("the target has no Patient Access URL")?;
         let root = url::Url::parse(&patient_access)
             .map_err(|e| format!("bad Patient Access URL: {e}"))?

@@ -311,6 +311,8 @@ mod tests {
                 description: "d".into(),
                 outcome,
                 detail: Some("<script>alert(1)</script>".into()),
+                step: 1,
+                not_applicable: false,
             }],
             steps: vec![],
         }

@@ -64,6 +64,8 @@ mod tests {
             description: "d".into(),
             outcome,
             detail: None,
+            step: 1,
+            not_applicable: false,
         };
         let run = RunResult {
             target: "reference".into(),

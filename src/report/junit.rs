@@ -159,6 +159,8 @@ mod tests {
                 description: "refused".into(),
                 outcome,
                 detail: Some(detail.into()),
+                step: 1,
+                not_applicable: false,
             }],
             steps: vec![StepResult {
                 name: "GET {authorize}".into(),

@@ -97,6 +97,12 @@ pub struct CheckResult {
     /// What was seen when it did not hold (redacted), or why it was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The step of the case it belongs to (from 1), whose exchanges produced it.
+    pub step: usize,
+    /// A `skip` because its `when` condition did not hold: the rule does not apply to what
+    /// the target answered. It does not make its case a skip.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_applicable: bool,
 }
 
 /// One case of a scenario, with its checks.
@@ -134,9 +140,15 @@ fn is_zero(n: &usize) -> bool {
 
 impl CaseResult {
     /// The case outcome from its checks; `Error` with a reason when nothing was checked.
+    /// Checks that did not apply (their `when` did not hold) count only when no other ran.
     pub fn settle(&mut self) {
-        match Outcome::worst(self.checks.iter().map(|c| c.outcome)) {
+        let applied = self.checks.iter().filter(|c| !c.not_applicable);
+        match Outcome::worst(applied.map(|c| c.outcome)) {
             Some(o) => self.outcome = self.outcome.max(o),
+            None if self.outcome == Outcome::Pass && !self.checks.is_empty() => {
+                self.outcome = Outcome::Skip;
+                self.reason.get_or_insert_with(|| "no check applied".into());
+            }
             None if self.outcome == Outcome::Pass => {
                 self.outcome = Outcome::Error;
                 self.reason.get_or_insert_with(|| "no check ran".into());

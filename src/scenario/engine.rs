@@ -1,17 +1,21 @@
 //! Runs scenario cases against a target and returns plain result data: a step that cannot
 //! complete makes its checks `error`, never `pass`; a case whose target lacks a variable it
-//! requires is `skip` with the reason.
+//! requires is `skip` with the reason; a check whose `when` does not hold is `skip` as not
+//! applicable. Every check result names the step it belongs to.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
-use crate::check::evaluate;
-use crate::http::Session;
+use serde_json::Value;
+
+use crate::check::{Check, Lookup, Observed, Verdict, eval_check, eval_query};
 use crate::report::model::{CaseResult, CheckResult, Outcome, RunResult, StepResult};
 use crate::requirements::{Catalogue, Severity};
 use crate::scenario::model::{Case, Scenario, Step};
-use crate::scenario::steps::execute;
-use crate::scenario::vars::{Vars, capture, expand_expect};
+use crate::scenario::steps::{Sessions, execute};
+use crate::scenario::vars::{Expansion, Vars, text_of};
 use crate::target::access::Access;
+use crate::transcript::redact::is_secret_name;
 
 /// Runs every case of `scenarios` the bundled server's way (default HTTP policy, form
 /// login), calling `progress` after each.
@@ -33,6 +37,45 @@ pub async fn run(
     .await
 }
 
+/// One case to run: a case, or one of its variants, with its variables.
+struct Planned<'a> {
+    scenario: &'a Scenario,
+    case: &'a Case,
+    name: String,
+    vars: Vars,
+    /// Placeholders a variant left unexpanded: the variant is skipped, never sent.
+    unresolved: Vec<String>,
+}
+
+/// Every case of `scenarios`, variants expanded, in suite order.
+fn plan<'a>(scenarios: &'a [Scenario], vars: &Vars) -> Vec<Planned<'a>> {
+    let mut runs = Vec::new();
+    for scenario in scenarios {
+        for case in &scenario.cases {
+            let planned = |name: String, vars: Vars, unresolved: Vec<String>| Planned {
+                scenario,
+                case,
+                name,
+                vars,
+                unresolved,
+            };
+            if case.variants.is_empty() {
+                runs.push(planned(case.name.clone(), vars.clone(), Vec::new()));
+            }
+            for variant in &case.variants {
+                let label = variant.get("name").map_or("?", String::as_str);
+                // A variant built from a variable the target lacks (a default-port mutation
+                // of a URI that has a port) is skipped, never sent with `{name}` in it.
+                let with = vars.with(variant);
+                let unresolved = variant.values().flat_map(|v| unresolved(&with.expand(v)));
+                let unresolved = unresolved.collect();
+                runs.push(planned(format!("{}: {label}", case.name), with, unresolved));
+            }
+        }
+    }
+    runs
+}
+
 /// Runs every case of `scenarios` under `access` (HTTP policy, login driver).
 pub async fn run_with(
     access: &Access,
@@ -44,30 +87,10 @@ pub async fn run_with(
 ) -> RunResult {
     let started = Instant::now();
     let mut cases = Vec::new();
-    for s in scenarios {
-        for case in &s.cases {
-            let mut runs = Vec::new();
-            if case.variants.is_empty() {
-                runs.push((case.name.clone(), vars.clone(), Vec::new()));
-            }
-            for variant in &case.variants {
-                let label = variant.get("name").map_or("?", String::as_str);
-                // A variant built from a variable the target lacks (a default-port mutation
-                // of a URI that has a port) is skipped, never sent with `{name}` in it.
-                let with = vars.with(variant);
-                let unresolved = variant.values().flat_map(|v| unresolved(&with.expand(v)));
-                runs.push((
-                    format!("{}: {label}", case.name),
-                    with.clone(),
-                    unresolved.collect(),
-                ));
-            }
-            for (name, vars, unresolved) in runs {
-                let result = run_case(access, s, case, &name, catalogue, vars, &unresolved).await;
-                progress(&result);
-                cases.push(result);
-            }
-        }
+    for planned in plan(scenarios, vars) {
+        let result = run_case(access, &planned, catalogue).await;
+        progress(&result);
+        cases.push(result);
     }
     RunResult {
         target: target.to_string(),
@@ -76,96 +99,194 @@ pub async fn run_with(
     }
 }
 
-async fn run_case(
-    access: &Access,
-    s: &Scenario,
-    case: &Case,
-    name: &str,
-    catalogue: &Catalogue,
-    mut vars: Vars,
-    unresolved: &[String],
-) -> CaseResult {
+/// What queries of a case can look up: its variables and the steps with an `id` so far.
+struct CaseLookup<'a> {
+    vars: &'a Vars,
+    steps: &'a BTreeMap<String, Observed>,
+}
+
+impl Lookup for CaseLookup<'_> {
+    fn var(&self, name: &str) -> Option<Value> {
+        self.vars.get(name).cloned()
+    }
+    fn step(&self, id: &str) -> Option<&Observed> {
+        self.steps.get(id)
+    }
+}
+
+async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue) -> CaseResult {
     let started = Instant::now();
+    let case = planned.case;
     let mut result = CaseResult {
-        family: s.family.clone(),
-        scenario: s.name.clone(),
-        name: name.to_string(),
+        family: planned.scenario.family.clone(),
+        scenario: planned.scenario.name.clone(),
+        name: planned.name.clone(),
         outcome: Outcome::Pass,
         reason: None,
         duration_ms: 0,
         checks: Vec::new(),
         steps: Vec::new(),
     };
+    let mut vars = planned.vars.clone();
     let missing: Vec<&str> = case
         .requires
         .iter()
         .map(String::as_str)
         .filter(|v| vars.get(v).is_none())
-        .chain(unresolved.iter().map(String::as_str))
+        .chain(planned.unresolved.iter().map(String::as_str))
         .collect();
     if !missing.is_empty() {
         let reason = format!("the target does not provide {}", missing.join(", "));
-        for step in &case.steps {
+        for (i, step) in case.steps.iter().enumerate() {
             for check in &step.checks {
-                let outcome = (Outcome::Skip, Some(reason.clone()));
+                let judged = Judged::new(Outcome::Skip, Some(reason.clone()));
                 result
                     .checks
-                    .push(check_result(step, check, catalogue, outcome));
+                    .push(check_result(i, step, check, catalogue, judged));
             }
         }
         result.outcome = Outcome::Skip;
         result.reason = Some(reason);
         return result;
     }
-    let mut session = match Session::with_policy(vars.redactor(), &access.http) {
-        Ok(s) => s,
-        Err(e) => {
-            result.outcome = Outcome::Error;
-            result.reason = Some(e);
-            return result;
-        }
-    };
-    for step in &case.steps {
+    let mut redactor = vars.redactor();
+    let mut sessions = Sessions::default();
+    let mut history: BTreeMap<String, Observed> = BTreeMap::new();
+    for (i, step) in case.steps.iter().enumerate() {
         let step_started = Instant::now();
-        let mut seen = execute(&mut session, step, &vars, &access.login).await;
-        if let Ok(observed) = &seen
-            && let Err(e) = capture(step, observed, &mut vars, &mut session.redactor)
-        {
-            seen = Err(e);
+        let session = match sessions.get(step.session.as_deref().unwrap_or(""), access, &redactor) {
+            Ok(s) => s,
+            Err(e) => {
+                result.outcome = Outcome::Error;
+                result.reason = Some(e);
+                break;
+            }
+        };
+        // The session learns the case's secrets so far, and the case those it met.
+        session.http.redactor = redactor.clone();
+        let mut seen = execute(session, &step.action, &vars, access).await;
+        if let Ok(observed) = &seen {
+            let lookup = CaseLookup {
+                vars: &vars,
+                steps: &history,
+            };
+            match captures(step, observed, &lookup) {
+                Ok(values) => {
+                    for (name, value) in values {
+                        if is_secret_name(&name) {
+                            session.http.redactor.add(&text_of(&value));
+                        }
+                        vars.set(&name, value);
+                    }
+                }
+                Err(e) => seen = Err(e),
+            }
         }
-        let (exchanges, exchanges_omitted) = session.take_transcript();
+        redactor = session.http.redactor.clone();
+        let (exchanges, exchanges_omitted) = session.http.take_transcript();
         result.steps.push(StepResult {
-            name: step_label(step),
+            name: step.to_string(),
             duration_ms: step_started.elapsed().as_millis() as u64,
             exchanges,
             exchanges_omitted,
         });
+        let lookup = CaseLookup {
+            vars: &vars,
+            steps: &history,
+        };
         for check in &step.checks {
-            let outcome = match &seen {
-                Err(e) => (Outcome::Error, Some(e.clone())),
-                Ok(seen) => match evaluate(&expand_expect(&check.expect, &vars), seen) {
-                    Ok(()) => (Outcome::Pass, None),
-                    Err(detail) => {
-                        let severity = catalogue
-                            .get(&check.requirement)
-                            .map_or(Severity::Required, |r| r.severity);
-                        (Outcome::of_violation(severity), Some(detail))
-                    }
-                },
+            let mut judged = match &seen {
+                Err(e) => Judged::new(Outcome::Error, Some(e.clone())),
+                Ok(seen) => judge(check, seen, &lookup, catalogue),
             };
-            let outcome = (outcome.0, outcome.1.map(|d| session.redactor.text(&d)));
+            judged.detail = judged.detail.map(|d| redactor.text(&d));
             result
                 .checks
-                .push(check_result(step, check, catalogue, outcome));
+                .push(check_result(i, step, check, catalogue, judged));
         }
-        if let Err(e) = seen {
-            result.reason = Some(session.redactor.text(&e));
-            break;
+        match seen {
+            Err(e) => {
+                result.reason = Some(redactor.text(&e));
+                break;
+            }
+            Ok(seen) => {
+                if let Some(id) = &step.id {
+                    history.insert(id.clone(), seen);
+                }
+            }
         }
     }
     result.duration_ms = started.elapsed().as_millis() as u64;
     result.settle();
     result
+}
+
+/// The values of a step's captures; a missing one is an error (later steps need it) unless
+/// the capture is optional.
+fn captures(
+    step: &Step,
+    seen: &Observed,
+    lookup: &CaseLookup,
+) -> Result<Vec<(String, Value)>, String> {
+    let mut out = Vec::new();
+    for (name, capture) in &step.captures {
+        let value =
+            eval_query(&capture.query, seen, lookup).map_err(|e| format!("capture `{name}`: {e}"));
+        match value {
+            Ok(Some(v)) if !v.is_null() => out.push((name.clone(), v)),
+            _ if capture.optional => {}
+            Ok(_) => {
+                return Err(format!(
+                    "capture `{name}`: nothing at {} (status {})",
+                    capture.query, seen.status
+                ));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// A check's outcome before it is tied to its step.
+struct Judged {
+    outcome: Outcome,
+    detail: Option<String>,
+    not_applicable: bool,
+}
+
+impl Judged {
+    fn new(outcome: Outcome, detail: Option<String>) -> Judged {
+        Judged {
+            outcome,
+            detail,
+            not_applicable: false,
+        }
+    }
+}
+
+/// A check judged on what its step saw, variables expanded in its values.
+fn judge(check: &Check, seen: &Observed, lookup: &CaseLookup, catalogue: &Catalogue) -> Judged {
+    let expanded = Check::from_json(lookup.vars.expand_value(&check.to_json(), Expansion::Typed));
+    let check = match expanded {
+        Ok(c) => c,
+        Err(e) => {
+            let detail = format!("after expanding variables: {e}");
+            return Judged::new(Outcome::Error, Some(detail));
+        }
+    };
+    match eval_check(&check, seen, lookup) {
+        Verdict::Holds => Judged::new(Outcome::Pass, None),
+        Verdict::NotApplicable(why) => Judged {
+            not_applicable: true,
+            ..Judged::new(Outcome::Skip, Some(why))
+        },
+        Verdict::Fails(detail) => {
+            let severity = catalogue
+                .get(&check.requirement)
+                .map_or(Severity::Required, |r| r.severity);
+            Judged::new(Outcome::of_violation(severity), Some(detail))
+        }
+    }
 }
 
 /// The `{name}` placeholders left in `text` (names are lower-case words with `_`).
@@ -187,12 +308,18 @@ fn unresolved(text: &str) -> Vec<String> {
     out
 }
 
-/// A check's result; an unknown requirement is an error whatever was seen.
+/// A check's result, tied to its step (`index` from 0); an unknown requirement is an error
+/// whatever was seen.
 fn check_result(
+    index: usize,
     step: &Step,
-    check: &crate::scenario::model::Check,
+    check: &Check,
     catalogue: &Catalogue,
-    (outcome, detail): (Outcome, Option<String>),
+    Judged {
+        outcome,
+        detail,
+        not_applicable,
+    }: Judged,
 ) -> CheckResult {
     let (severity, outcome, detail) = match catalogue.get(&check.requirement) {
         None => (
@@ -205,25 +332,12 @@ fn check_result(
     CheckResult {
         requirement: check.requirement.clone(),
         severity,
-        description: format!("{} → {}", step_label(step), check.expect),
+        description: format!("{step} → {check}"),
         outcome,
         detail,
+        step: index + 1,
+        not_applicable,
     }
-}
-
-/// The step as written: `GET {patient_access}/metadata`, with its flow named.
-fn step_label(step: &Step) -> String {
-    let (method, template) = step.target().unwrap_or(("?", ""));
-    let flow = if step.login {
-        " (login)"
-    } else if step.walk {
-        " (walk)"
-    } else if step.id_token.is_some() {
-        " (id_token)"
-    } else {
-        ""
-    };
-    format!("{method} {template}{flow}")
 }
 
 #[cfg(test)]

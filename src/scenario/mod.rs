@@ -1,7 +1,11 @@
 //! Scenario files and the engine that runs them.
 
+mod builtin;
 pub mod engine;
 pub mod model;
 pub mod mutations;
+pub mod parse;
 mod steps;
 pub mod vars;
+
+pub use builtin::builtin;

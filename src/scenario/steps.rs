@@ -1,76 +1,126 @@
-//! Runs one step: builds its request from the variables, sends it through the session (or
-//! runs its flow: login, walk, id_token inspection) and returns what the checks see.
+//! Runs one step's action: expands its variables (the one expansion path,
+//! `Vars::expand_into`), sends the request through the step's session (or runs its flow:
+//! login, consent, walk, JWT inspection, wait) and returns what the checks see.
 
-use crate::check::Observed;
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::check::{Observed, SummaryKind};
+use crate::flow::login_form::{self, Credentials, LoginEnd, PendingConsent};
 use crate::http::{Fetched, Session};
-use crate::scenario::model::Step;
+use crate::scenario::model::{Action, Consent, Decision, Jwt, Login, Request, Walk};
 use crate::scenario::vars::Vars;
-use crate::target::access::LoginDriver;
+use crate::target::access::{Access, LoginDriver};
+use crate::transcript::Redactor;
 
-/// Runs `step`, signing members in with `driver`; `Err` when it could not complete (its
-/// checks are then `error`).
+/// One member session of a case: its cookie jar and transcript, and the consent page its
+/// login stopped at, if any.
+pub struct MemberSession {
+    pub http: Session,
+    pending: Option<PendingConsent>,
+}
+
+/// The sessions of a case, by name (`""` is the main one), each with its own cookie jar.
+#[derive(Default)]
+pub struct Sessions {
+    open: BTreeMap<String, MemberSession>,
+}
+
+impl Sessions {
+    /// The named session, opened on first use with the run's HTTP policy.
+    pub fn get(
+        &mut self,
+        name: &str,
+        access: &Access,
+        redactor: &Redactor,
+    ) -> Result<&mut MemberSession, String> {
+        if !self.open.contains_key(name) {
+            let http = Session::with_policy(redactor.clone(), &access.http)?;
+            let session = MemberSession {
+                http,
+                pending: None,
+            };
+            self.open.insert(name.to_string(), session);
+        }
+        Ok(self.open.get_mut(name).expect("just opened"))
+    }
+}
+
+/// Runs `action` in `session`; `Err` when it could not complete (its checks are then
+/// `error`).
 pub async fn execute(
-    session: &mut Session,
-    step: &Step,
+    session: &mut MemberSession,
+    action: &Action,
     vars: &Vars,
-    driver: &LoginDriver,
+    access: &Access,
 ) -> Result<Observed, String> {
-    let (method, template) = step.target()?;
-    let url = step_url(template, step, vars)?;
-    if step.login {
-        login(session, &url, step, vars, driver).await
-    } else if step.walk {
-        walk(session, &url, step, vars).await
-    } else if let Some(token) = &step.id_token {
-        id_token(session, url, &vars.expand(token)).await
-    } else {
-        send(session, method, url, step, vars).await.map(observed)
+    match action {
+        Action::Request(r) => send(&mut session.http, &vars.expand_into(r)?).await,
+        Action::Login(l) => login(session, &vars.expand_into(l)?, &access.login).await,
+        Action::Consent(c) => consent(session, c, &access.login).await,
+        Action::Walk(w) => walk(&mut session.http, &vars.expand_into(w)?).await,
+        Action::Jwt(j) => jwt(&mut session.http, &vars.expand_into(j)?).await,
+        Action::Wait(w) => {
+            tokio::time::sleep(std::time::Duration::from_millis(w.wait)).await;
+            Ok(Observed::nothing("wait"))
+        }
     }
 }
 
-fn observed(f: Fetched) -> Observed {
-    Observed {
-        status: f.status,
-        json: f.json(),
-        headers: f.headers,
-    }
-}
-
-/// The step's URL with its query parameters, variables expanded.
-fn step_url(template: &str, step: &Step, vars: &Vars) -> Result<url::Url, String> {
-    let raw = vars.expand(template);
-    let mut url = url::Url::parse(&raw).map_err(|e| format!("bad step URL {raw}: {e}"))?;
-    if !step.query.is_empty() {
-        let pairs: Vec<(String, String)> = step
-            .query
-            .iter()
-            .map(|(k, v)| (k.clone(), vars.expand(v)))
-            .collect();
-        url.query_pairs_mut().extend_pairs(pairs);
+fn url_with(raw: &str, query: &BTreeMap<String, String>) -> Result<url::Url, String> {
+    let mut url = url::Url::parse(raw).map_err(|e| format!("bad step URL {raw}: {e}"))?;
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
     }
     Ok(url)
 }
 
-/// Walks `$everything` from `url`; the summary is the JSON the checks see.
-async fn walk(
-    session: &mut Session,
-    url: &url::Url,
-    step: &Step,
-    vars: &Vars,
-) -> Result<Observed, String> {
-    let bearer = step
-        .bearer
-        .as_deref()
-        .map(|b| vars.expand(b))
-        .unwrap_or_default();
-    let patient = vars.expand("{patient_id}");
-    let summary =
-        crate::flow::everything::walk(session, url, &bearer, &patient, step.max_pages).await?;
-    Ok(summary_observed(summary))
+fn observed(f: Fetched) -> Observed {
+    Observed::response(f.status, f.headers, f.body)
 }
 
-/// GETs the JWKS at `url` and inspects `token` against it.
-async fn id_token(session: &mut Session, url: url::Url, token: &str) -> Result<Observed, String> {
+/// Sends a request step.
+async fn send(session: &mut Session, r: &Request) -> Result<Observed, String> {
+    let (method, raw) = r.target()?;
+    let url = url_with(raw, &r.query)?;
+    let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+    let mut req = session.client().request(method, url);
+    if let Some(body) = &r.body {
+        let content_type = r.content_type.as_deref().unwrap_or("text/plain");
+        req = req
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body.clone());
+    } else if let Some(json) = &r.json {
+        req = req.json(json);
+    } else if !r.form.is_empty() {
+        req = req.form(&r.form);
+    }
+    if let Some([user, password]) = &r.basic {
+        req = req.basic_auth(user, Some(password));
+    }
+    for (name, value) in &r.headers {
+        req = req.header(name.as_str(), value.as_str());
+    }
+    // An empty token means "send no Authorization header" (the no-token variants).
+    if let Some(token) = r.bearer.as_deref().filter(|t| !t.is_empty()) {
+        req = req.bearer_auth(token);
+    }
+    session.fetch(req).await.map(observed)
+}
+
+/// Walks `$everything`; the checks see its summary.
+async fn walk(session: &mut Session, w: &Walk) -> Result<Observed, String> {
+    let url = url_with(&w.walk, &w.query)?;
+    let bearer = w.bearer.clone().unwrap_or_default();
+    let summary =
+        crate::flow::everything::walk(session, &url, &bearer, &w.patient, w.max_pages).await?;
+    Ok(Observed::summary(SummaryKind::Walk, 200, summary))
+}
+
+/// GETs the JWKS and inspects the token against it; the checks see the summary.
+async fn jwt(session: &mut Session, j: &Jwt) -> Result<Observed, String> {
+    let url = url_with(&j.jwks, &BTreeMap::new())?;
     let jwks = session.fetch(session.client().get(url)).await?;
     let keys = jwks
         .json()
@@ -78,121 +128,116 @@ async fn id_token(session: &mut Session, url: url::Url, token: &str) -> Result<O
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    Ok(summary_observed(crate::flow::id_token::inspect(
-        token, &keys, now,
-    )))
+    let summary = crate::flow::id_token::inspect(&j.jwt, &keys, now);
+    Ok(Observed::summary(SummaryKind::Jwt, jwks.status, summary))
 }
 
-fn summary_observed(summary: serde_json::Value) -> Observed {
-    Observed {
-        status: 200,
-        headers: Default::default(),
-        json: Some(summary),
-    }
-}
-
-/// Runs the login driver from `url` to the client's redirect; checks see a 302 whose
-/// `Location` is that redirect (it is never fetched). When the server refuses the
-/// credentials (shows the form again) checks see a 200 with
-/// `{"credentials_refused": true, "page": "..."}` and no `Location`.
+/// Runs the login driver from the authorize URL to the client's redirect; checks see a 302
+/// whose `Location` is that redirect (never fetched). When the server refuses the
+/// credentials (shows the form again) checks see a 200 with no `Location` and the summary
+/// `{"credentials_refused": true}`; a login that stops at consent (`decision = "later"`)
+/// gives a 200 with `{"consent_pending": true}`.
 async fn login(
-    session: &mut Session,
-    url: &url::Url,
-    step: &Step,
-    vars: &Vars,
+    session: &mut MemberSession,
+    l: &Login,
     driver: &LoginDriver,
 ) -> Result<Observed, String> {
-    use crate::flow::login_form::Credentials;
+    let url = url_with(&l.login, &l.query)?;
     let redirect_uri = url
         .query_pairs()
         .find(|(k, _)| k == "redirect_uri")
         .map(|(_, v)| v.into_owned())
         .ok_or("a login step needs a redirect_uri parameter")?;
-    let (username, password) = (vars.expand("{username}"), vars.expand("{password}"));
     let member = Credentials {
-        username: &username,
-        password: &password,
+        username: &l.username,
+        password: &l.password,
     };
-    let denying;
-    let driver = match (step.deny_consent, driver) {
-        (false, d) => d,
-        (true, LoginDriver::Form(form)) => {
-            let mut form = form.clone();
-            form.approve.1 = "deny".into();
-            denying = LoginDriver::Form(form);
-            &denying
+    let summary = |v: Value| Observed::summary(SummaryKind::Login, 200, v);
+    let refused = |e: login_form::LoginError| -> Result<Observed, String> {
+        match e.credentials_refused {
+            true => Ok(summary(
+                json!({"credentials_refused": true, "page": e.message}),
+            )),
+            false => Err(e.to_string()),
         }
-        (true, _) => return Err("denying consent needs the form login driver".into()),
     };
-    let end =
-        match crate::flow::sign_in(driver, session, url.as_str(), &redirect_uri, &member).await {
-            Ok(end) => end,
-            Err(e) if e.credentials_refused => {
-                return Ok(summary_observed(serde_json::json!({
-                    "credentials_refused": true,
-                    "page": e.message,
-                })));
+    let end = match (l.decision, driver) {
+        (Decision::Approve, d) => {
+            crate::flow::sign_in(d, &mut session.http, url.as_str(), &redirect_uri, &member).await
+        }
+        (decision, LoginDriver::Form(form)) => {
+            let settings = with_decision(form, decision);
+            let stop = decision == Decision::Later;
+            let http = &mut session.http;
+            match login_form::login_until(
+                http,
+                url.as_str(),
+                &redirect_uri,
+                &member,
+                &settings,
+                stop,
+            )
+            .await
+            {
+                Ok(LoginEnd::Redirect(end)) => Ok(end),
+                Ok(LoginEnd::Consent(pending)) => {
+                    session.pending = Some(pending);
+                    return Ok(summary(json!({"consent_pending": true})));
+                }
+                Err(e) => Err(e),
             }
-            Err(e) => return Err(e.to_string()),
-        };
+        }
+        (_, _) => return Err("answering consent apart needs the form login driver".into()),
+    };
+    match end {
+        Ok(end) => redirected(end),
+        Err(e) => refused(e),
+    }
+}
+
+/// Answers the consent page the session's login stopped at.
+async fn consent(
+    session: &mut MemberSession,
+    c: &Consent,
+    driver: &LoginDriver,
+) -> Result<Observed, String> {
+    let LoginDriver::Form(form) = driver else {
+        return Err("a consent step needs the form login driver".into());
+    };
+    let pending = session
+        .pending
+        .take()
+        .ok_or("no login of this session is waiting at consent (`decision = \"later\"`)")?;
+    let settings = with_decision(form, c.consent);
+    let end = login_form::answer_consent(&mut session.http, pending, &settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    redirected(end)
+}
+
+/// The form settings whose approve button carries the member's decision.
+fn with_decision(
+    form: &login_form::FormLoginSettings,
+    decision: Decision,
+) -> login_form::FormLoginSettings {
+    let mut settings = form.clone();
+    if decision == Decision::Deny {
+        settings.approve.1 = "deny".into();
+    }
+    settings
+}
+
+/// What checks see of a login that reached the client's redirect: a 302 to it.
+fn redirected(end: url::Url) -> Result<Observed, String> {
     let mut headers = reqwest::header::HeaderMap::new();
     let location = reqwest::header::HeaderValue::from_str(end.as_str())
         .map_err(|_| "unusable redirect URL")?;
     headers.insert(reqwest::header::LOCATION, location);
-    Ok(Observed {
-        status: 302,
-        headers,
-        json: None,
-    })
-}
-
-/// Sends the step's request.
-async fn send(
-    session: &mut Session,
-    method: &str,
-    url: url::Url,
-    step: &Step,
-    vars: &Vars,
-) -> Result<Fetched, String> {
-    let client = session.client();
-    let mut req = match method {
-        "POST" | "PUT" => {
-            let req = if method == "PUT" {
-                client.put(url)
-            } else {
-                client.post(url)
-            };
-            match &step.body {
-                Some(body) => {
-                    let content_type = step.content_type.as_deref().unwrap_or("text/plain");
-                    req.header(reqwest::header::CONTENT_TYPE, vars.expand(content_type))
-                        .body(vars.expand(body))
-                }
-                None => {
-                    let form: Vec<(String, String)> = step
-                        .form
-                        .iter()
-                        .map(|(k, v)| (k.clone(), vars.expand(v)))
-                        .collect();
-                    req.form(&form)
-                }
-            }
-        }
-        "DELETE" => client.delete(url),
-        _ => client.get(url),
-    };
-    if let Some((user, password)) = &step.basic {
-        req = req.basic_auth(vars.expand(user), Some(vars.expand(password)));
-    }
-    for (name, value) in &step.headers {
-        req = req.header(name.as_str(), vars.expand(value));
-    }
-    if let Some(token) = &step.bearer {
-        // An empty token means "send no Authorization header" (the no-token variants).
-        let token = vars.expand(token);
-        if !token.is_empty() {
-            req = req.bearer_auth(token);
-        }
-    }
-    session.fetch(req).await
+    let mut seen = Observed::summary(
+        SummaryKind::Login,
+        302,
+        json!({"credentials_refused": false}),
+    );
+    seen.headers = headers;
+    Ok(seen)
 }

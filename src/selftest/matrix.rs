@@ -97,6 +97,8 @@ mod tests {
                 severity: Severity::Required,
                 outcome: *outcome,
                 detail: None,
+                step: 1,
+                not_applicable: false,
             })
             .collect();
         RunResult {

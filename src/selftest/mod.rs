@@ -21,7 +21,7 @@ use crate::report::model::RunResult;
 use crate::requirements::Catalogue;
 use crate::run::{EXIT_FAILED, EXIT_HARNESS_ERROR, EXIT_PASS, EXIT_USAGE};
 use crate::scenario::engine;
-use crate::scenario::model::{self, Scenario};
+use crate::scenario::model::Scenario;
 use matrix::{CheckRef, FaultRow, Verdict, judge, not_passing};
 
 /// What `smartcheck selftest` was asked to do.
@@ -65,7 +65,7 @@ async fn execute(options: &Options) -> Result<u8, (u8, String)> {
     let usage = |m: String| (EXIT_USAGE, m);
     let started = std::time::Instant::now();
     let catalogue = Arc::new(Catalogue::builtin().map_err(usage)?);
-    let scenarios = Arc::new(model::builtin().map_err(usage)?);
+    let scenarios = Arc::new(crate::scenario::builtin().map_err(|e| usage(e.to_string()))?);
     let faults = select(&options.faults).map_err(usage)?;
     let gate = Arc::new(Semaphore::new(options.parallel.max(1)));
     let mut runs = JoinSet::new();

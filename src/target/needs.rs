@@ -40,7 +40,7 @@ pub fn target_vars_used(case: &Case) -> BTreeSet<String> {
         .variants
         .iter()
         .flat_map(|v| v.keys())
-        .chain(case.steps.iter().flat_map(|s| s.capture.keys()))
+        .chain(case.steps.iter().flat_map(|s| s.captures.keys()))
         .map(String::as_str)
         .collect();
     placeholders(&text)
@@ -95,24 +95,23 @@ name = "n"
 name = "c"
 variants = [{ name = "v", uri = "{redirect_uri_slash}" }]
 [[case.step]]
-post = "{token}"
+request = "POST {token}"
 form = { redirect_uri = "{uri}" }
-capture = { access_token = "json:/access_token" }
+capture = { access_token = "json /access_token" }
 [[case.step]]
-get = "{provider_directory}/Practitioner"
+request = "GET {provider_directory}/Practitioner"
 bearer = "{access_token}"
 [[case.step.check]]
 requirement = "R"
-expect = "json_equals"
-pointer = "/id"
-value = "{other_patient_id}"
+query = "json /id"
+equals = "{other_patient_id}"
 "#,
         )];
         let used = target_vars_used(&s[0].cases[0]);
         let used: Vec<&str> = used.iter().map(String::as_str).collect();
         // Only in a variant's value: that variant is skipped, not the case.
         assert_eq!(used, ["other_patient_id", "provider_directory", "token"]);
-        let vars = Vars(vec![
+        let vars = Vars::from(vec![
             ("token".into(), "t".into()),
             ("provider_directory".into(), "p".into()),
         ]);

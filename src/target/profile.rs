@@ -425,6 +425,11 @@ impl Profile {
         }
         if let Some(m) = self.members.get(1) {
             v.push(("other_patient_id", Some(m.patient_id.clone())));
+            v.push(("member2_username", m.username.clone()));
+            v.push((
+                "member2_password",
+                m.password_env.as_deref().and_then(secret),
+            ));
         }
         v.extend(auth_profiles::vars(
             self.app_id.as_ref(),
@@ -432,10 +437,10 @@ impl Profile {
             &secret,
         ));
         v.extend(self.portal.iter().flat_map(|p| p.vars(&secret)));
-        Vars(
+        Vars::from(
             v.into_iter()
                 .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
-                .collect(),
+                .collect::<Vec<_>>(),
         )
     }
 }

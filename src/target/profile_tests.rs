@@ -51,33 +51,46 @@ fn maps_a_full_profile_onto_the_scenario_variables() {
     let e = discovery::merge_discovered(p.endpoints(), &doc, "u").unwrap();
     let v = p.to_vars(&e, &secrets);
     assert_eq!(
-        v.get("patient_access"),
+        v.text("patient_access").as_deref(),
         Some("https://sandbox.example/fhir")
     );
     assert_eq!(
-        v.get("token"),
+        v.text("token").as_deref(),
         Some("https://sandbox.example/oauth2/token"),
         "the profile's endpoint wins"
     );
     assert_eq!(
-        v.get("authorize"),
+        v.text("authorize").as_deref(),
         Some("https://sandbox.example/oauth2/authorize")
     );
-    assert_eq!(v.get("jwks"), Some("https://sandbox.example/oauth2/jwks"));
-    assert_eq!(v.get("introspect"), None, "not advertised: absent");
-    assert_eq!(v.get("client_secret"), Some("pa-secret-value"));
-    assert_eq!(v.get("pd_client_secret"), Some("pd-secret-value"));
-    assert_eq!(v.get("client2_id"), Some("pa-app-2"));
-    assert_eq!(v.get("client2_secret"), Some("pa2-secret-value"));
     assert_eq!(
-        v.get("pd_redirect_uri"),
+        v.text("jwks").as_deref(),
+        Some("https://sandbox.example/oauth2/jwks")
+    );
+    assert_eq!(
+        v.text("introspect").as_deref(),
+        None,
+        "not advertised: absent"
+    );
+    assert_eq!(v.text("client_secret").as_deref(), Some("pa-secret-value"));
+    assert_eq!(
+        v.text("pd_client_secret").as_deref(),
+        Some("pd-secret-value")
+    );
+    assert_eq!(v.text("client2_id").as_deref(), Some("pa-app-2"));
+    assert_eq!(
+        v.text("client2_secret").as_deref(),
+        Some("pa2-secret-value")
+    );
+    assert_eq!(
+        v.text("pd_redirect_uri").as_deref(),
         Some("https://directory-app.example.org/callback")
     );
-    assert_eq!(v.get("password"), Some("m1-password"));
-    assert_eq!(v.get("patient_id"), Some("p1"));
-    assert_eq!(v.get("other_patient_id"), Some("p2"));
-    assert_eq!(v.get("redirect_uri_slash"), None);
-    assert_eq!(v.get("expired_access_token"), None);
+    assert_eq!(v.text("password").as_deref(), Some("m1-password"));
+    assert_eq!(v.text("patient_id").as_deref(), Some("p1"));
+    assert_eq!(v.text("other_patient_id").as_deref(), Some("p2"));
+    assert_eq!(v.text("redirect_uri_slash").as_deref(), None);
+    assert_eq!(v.text("expired_access_token").as_deref(), None);
     assert!(!format!("{secrets:?}").contains("secret-value"));
 }
 
@@ -182,14 +195,20 @@ client_secret_env = "PORTAL2_SECRET"
     let secrets = p.secrets(&with_portal).unwrap();
     let v = p.to_vars(&p.endpoints(), &secrets);
     assert_eq!(
-        v.get("production_token_url"),
+        v.text("production_token_url").as_deref(),
         Some("https://api.example/prod/oauth2/token")
     );
-    assert_eq!(v.get("portal_client_id"), Some("approved-app"));
-    assert_eq!(v.get("portal_client_secret"), Some("portal-secret-value"));
-    assert_eq!(v.get("portal_client2_secret"), Some("portal2-secret-value"));
+    assert_eq!(v.text("portal_client_id").as_deref(), Some("approved-app"));
     assert_eq!(
-        v.get("portal"),
+        v.text("portal_client_secret").as_deref(),
+        Some("portal-secret-value")
+    );
+    assert_eq!(
+        v.text("portal_client2_secret").as_deref(),
+        Some("portal2-secret-value")
+    );
+    assert_eq!(
+        v.text("portal").as_deref(),
         None,
         "the admin API is the bundled server's"
     );

@@ -52,6 +52,8 @@ pub fn vars(state: &reference_server::AppState) -> Vars {
         ),
         ("username", "sbx-patientAccessMember-1"),
         ("password", "hpTest11"),
+        ("member2_username", "sbx-patientAccessMember-2"),
+        ("member2_password", "hpTest22"),
         ("patient_id", PATIENT_ID),
         ("other_patient_id", OTHER_PATIENT_ID),
     ]
@@ -61,7 +63,12 @@ pub fn vars(state: &reference_server::AppState) -> Vars {
     vars.extend(from_state(state));
     vars.extend(auth_profile_vars(&urls.root));
     vars.extend(portal_vars(state));
-    Vars(vars).with_derived()
+    let mut vars = Vars::from(vars).with_derived();
+    // The record size is a number: `equals = "{record_size}"` compares it with a count.
+    if let Some(size) = vars.text("record_size").and_then(|s| s.parse::<u64>().ok()) {
+        vars.set("record_size", size.into());
+    }
+    vars
 }
 
 /// What the harness can make only because it holds the server's state.
