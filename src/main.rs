@@ -50,6 +50,8 @@ enum Command {
       only the cases whose \"family / case name\" contains one of these (case-insensitive)
   smartcheck run --out reports/today --fail-on warn
       reports elsewhere; a recommended rule not met fails the run too
+  smartcheck run --target targets/my-sandbox.toml --jobs 1
+      one case at a time (a sandbox that dislikes parallel logins)
 
 {EXIT_CODES}"))]
     Run {
@@ -70,6 +72,10 @@ enum Command {
         /// repeat to run the cases matching any.
         #[arg(long, value_name = "TEXT")]
         filter: Vec<String>,
+        /// Cases run at once, each in its own sessions; reports keep the suite's order.
+        /// Default: the number of cores (the manual login driver runs one at a time).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+        jobs: Option<u16>,
     },
     /// Load-test the same flows: goose users (closed model) or a fixed arrival rate (open
     /// model, --rate) against the bundled server (default) or a target profile; writes
@@ -204,6 +210,7 @@ async fn main() -> ExitCode {
             target,
             scenario,
             filter,
+            jobs,
         } => {
             let options = smartcheck::run::Options {
                 out,
@@ -211,6 +218,7 @@ async fn main() -> ExitCode {
                 target,
                 scenarios: scenario,
                 filters: filter,
+                jobs: jobs.map(usize::from),
             };
             smartcheck::run::run(&options).await
         }

@@ -41,6 +41,8 @@ pub struct Options {
     pub scenarios: Vec<String>,
     /// Case filters: a case runs when `family / case name` contains any (case-insensitive).
     pub filters: Vec<String>,
+    /// Cases run at once (default: the number of cores).
+    pub jobs: Option<usize>,
 }
 
 /// Why a run stopped early: the exit code and the message.
@@ -98,6 +100,10 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
         }
     };
     let vars = vars.with_derived();
+    let access = Access {
+        jobs: options.jobs.unwrap_or(access.jobs),
+        ..access
+    };
     note_missing(&mut scenarios, &vars);
     let mut progress = Progress::new(count_cases(&scenarios));
     let result = engine::run_with(

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use futures_util::StreamExt;
 use serde_json::Value;
 
 use crate::check::{Check, Lookup, Observed, Verdict, eval_check, eval_query};
@@ -76,7 +77,24 @@ fn plan<'a>(scenarios: &'a [Scenario], vars: &Vars) -> Vec<Planned<'a>> {
     runs
 }
 
-/// Runs every case of `scenarios` under `access` (HTTP policy, login driver).
+/// The planned cases in runs that may go at once: an exclusive case is a batch of its own.
+fn batches<'p, 'a>(planned: &'p [Planned<'a>]) -> Vec<&'p [Planned<'a>]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, p) in planned.iter().enumerate() {
+        if p.case.exclusive {
+            out.push(&planned[start..i]);
+            out.push(&planned[i..=i]);
+            start = i + 1;
+        }
+    }
+    out.push(&planned[start..]);
+    out.retain(|b| !b.is_empty());
+    out
+}
+
+/// Runs every case of `scenarios` under `access` (HTTP policy, login driver, concurrency):
+/// each case in its own sessions, the results in suite order whatever the finishing order.
 pub async fn run_with(
     access: &Access,
     target: &str,
@@ -86,11 +104,21 @@ pub async fn run_with(
     progress: &mut (dyn FnMut(&CaseResult) + Send),
 ) -> RunResult {
     let started = Instant::now();
-    let mut cases = Vec::new();
-    for planned in plan(scenarios, vars) {
-        let result = run_case(access, &planned, catalogue).await;
-        progress(&result);
-        cases.push(result);
+    let planned = plan(scenarios, vars);
+    let mut cases = Vec::with_capacity(planned.len());
+    for batch in batches(&planned) {
+        // `buffered` runs up to `jobs` cases at once and yields them in suite order. (The
+        // futures are collected first: a closure in the stream's type trips the `Send`
+        // proof of callers that spawn this.)
+        let futures: Vec<_> = batch
+            .iter()
+            .map(|p| run_case(access, p, catalogue))
+            .collect();
+        let mut results = futures_util::stream::iter(futures).buffered(access.concurrency());
+        while let Some(result) = results.next().await {
+            progress(&result);
+            cases.push(result);
+        }
     }
     RunResult {
         target: target.to_string(),
@@ -342,6 +370,26 @@ fn check_result(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exclusive_case_runs_in_a_batch_of_its_own() {
+        let text = |exclusive: &str| {
+            format!("[[case]]\nname = \"x\"\n{exclusive}[[case.step]]\nrequest = \"GET u\"\n")
+        };
+        let file = format!(
+            "family = \"f\"\nname = \"n\"\n{}{}{}{}",
+            text(""),
+            text(""),
+            text("exclusive = true\n"),
+            text("")
+        );
+        let scenarios = [Scenario::parse(&file, "t.toml").unwrap()];
+        let planned = plan(&scenarios, &Vars::default());
+        let sizes: Vec<usize> = batches(&planned).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [2, 1, 1]);
+    }
+
     #[test]
     fn unresolved_placeholders() {
         assert_eq!(super::unresolved("https://a/{x_1}?{y}&{x_1}"), ["x_1", "y"]);

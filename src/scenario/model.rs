@@ -40,6 +40,9 @@ pub struct Case {
     /// Variables the case needs from the target (e.g. `expired_access_token`, which only the
     /// bundled server can provide); when one is missing the case is skipped with the reason.
     pub requires: Vec<String>,
+    /// The case changes what other cases rely on (the member revoking the app's grant ends
+    /// every token of that member and app): it runs alone, after the cases before it.
+    pub exclusive: bool,
     pub steps: Vec<Step>,
 }
 

@@ -217,6 +217,7 @@ fn case_from(src: &Source, ci: usize, case: Value, flows: &Flows) -> Result<Case
     let place = format!("case \"{name}\"");
     let variants = take_as(&mut case, "variants").map_err(|e| at(None, place.clone(), e))?;
     let requires = take_as(&mut case, "requires").map_err(|e| at(None, place.clone(), e))?;
+    let exclusive = take_as(&mut case, "exclusive").map_err(|e| at(None, place.clone(), e))?;
     let mut steps = Vec::new();
     for (si, step) in take_list(&mut case, "step").into_iter().enumerate() {
         let step_place = format!("{place}, step {}", si + 1);
@@ -247,6 +248,7 @@ fn case_from(src: &Source, ci: usize, case: Value, flows: &Flows) -> Result<Case
         name,
         variants: variants.unwrap_or_default(),
         requires: requires.unwrap_or_default(),
+        exclusive: exclusive.unwrap_or(false),
         steps,
     })
 }

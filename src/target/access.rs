@@ -22,11 +22,13 @@ pub enum LoginDriver {
     Manual(Duration),
 }
 
-/// The HTTP policy and the login driver of a run.
+/// The HTTP policy, the login driver and the case concurrency of a run.
 #[derive(Debug, Clone)]
 pub struct Access {
     pub http: HttpPolicy,
     pub login: LoginDriver,
+    /// Cases run at once (`--jobs`; default: the machine's cores).
+    pub jobs: usize,
 }
 
 impl Default for Access {
@@ -34,6 +36,22 @@ impl Default for Access {
         Access {
             http: HttpPolicy::default(),
             login: LoginDriver::Form(FormLoginSettings::default()),
+            jobs: default_jobs(),
+        }
+    }
+}
+
+/// The machine's cores (1 when unknown).
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Access {
+    /// Cases to run at once: a person signing in (the manual driver) does one at a time.
+    pub fn concurrency(&self) -> usize {
+        match self.login {
+            LoginDriver::Manual(_) => 1,
+            _ => self.jobs.max(1),
         }
     }
 }
@@ -144,6 +162,7 @@ impl Access {
         Ok(Access {
             http: policy,
             login,
+            jobs: default_jobs(),
         })
     }
 }
