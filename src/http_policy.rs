@@ -160,7 +160,7 @@ fn http_date(text: &str) -> Option<SystemTime> {
     if !(1..=31).contains(&day) || *h > 23 || *m > 59 || *s > 60 {
         return None;
     }
-    let days = reference_server::fhirtime::days_from_civil(year, month, day);
+    let days = smartcheck_common::fhirtime::days_from_civil(year, month, day);
     let secs = u64::try_from(days).ok()? * 86_400 + h * 3600 + m * 60 + s;
     SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
 }

@@ -9,15 +9,16 @@
 pub mod admin;
 pub mod app_id;
 pub mod auth;
+mod cache_control;
 pub mod config;
 pub mod data;
 pub mod discovery;
+pub mod environment;
 pub mod faults;
 pub mod fhir;
-pub mod fhirtime;
 pub mod gateway;
 pub mod home;
-pub mod html;
+mod html;
 pub mod inject;
 pub mod keys;
 pub mod limits;
@@ -43,11 +44,25 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use smartcheck_common::fhirtime;
+
 pub use config::Config;
 pub use state::AppState;
 
 /// Largest request body accepted anywhere (form posts are small).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The production mirror (seed 002 "Sandbox vs production access"): the token endpoint and
+/// both FHIR bases again under `/production`, each request marked as production.
+fn production_router() -> Router<AppState> {
+    let mirror = fhir::router()
+        .route(
+            "/oauth2/token",
+            axum::routing::post(auth::token::production_token),
+        )
+        .layer(axum::middleware::from_fn(environment::mark_production));
+    Router::new().nest(environment::PRODUCTION_PATH, mirror)
+}
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
@@ -66,7 +81,7 @@ pub fn app(state: AppState) -> Router {
         .merge(fhir::router())
         .merge(patient_keys::router())
         .merge(app_id::router())
-        .merge(portal::production_router())
+        .merge(production_router())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(limits::bound_request))
         // Belt and braces: a bug must cost one 500, never a dropped connection.

@@ -100,7 +100,7 @@ pub fn render(report: &LoadReport) -> Result<String, String> {
     tera.add_raw_template("latency.html", TEMPLATE)
         .map_err(|e| format!("latency template: {e}"))?;
     // The same escaping as report.html (text and quoted attributes only).
-    tera.set_escape_fn(reference_server::html::escape);
+    tera.set_escape_fn(smartcheck_common::html::escape);
     let corrected =
         report.total.corrected.is_some() || report.endpoints.iter().any(|e| e.corrected.is_some());
     let mut endpoints: Vec<EndpointRow> = report.endpoints.iter().map(|e| row(e, false)).collect();
@@ -413,7 +413,7 @@ fn percent(part: u64, whole: u64) -> f64 {
 /// `YYYY-MM-DD HH:MM:SS UTC`.
 fn utc(unix: u64) -> String {
     let (days, secs) = ((unix / 86_400) as i64, unix % 86_400);
-    let (year, month, day) = reference_server::fhirtime::civil_from_days(days);
+    let (year, month, day) = smartcheck_common::fhirtime::civil_from_days(days);
     let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
     format!("{year:04}-{month:02}-{day:02} {h:02}:{m:02}:{s:02} UTC")
 }

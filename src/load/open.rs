@@ -61,7 +61,7 @@ pub async fn run(
         let intended = start + offset;
         // To the microsecond: tokio's 1 ms timer alone would make every arrival up to 1 ms
         // late, and the corrected latency would count that against the server.
-        reference_server::inject::sleep_until_precisely(intended).await;
+        smartcheck_common::timing::sleep_until_precisely(intended).await;
         // Reap finished tasks so the set does not grow with the run.
         while tasks.try_join_next().is_some() {}
         let tx_index = order[i as usize % order.len()];

@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use reference_server::html::escape;
+use smartcheck_common::html::escape;
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 280.0;

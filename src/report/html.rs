@@ -100,7 +100,7 @@ pub fn write_html(run: &RunResult, catalogue: &Catalogue) -> Result<String, Stri
     // The reference server's escaping: text and quoted attributes. (Tera's default also
     // escapes `/`, which only matters in unquoted attributes, and the template has none; it
     // would make the transcripts' URLs and JSON bodies a third longer.)
-    tera.set_escape_fn(reference_server::html::escape);
+    tera.set_escape_fn(smartcheck_common::html::escape);
     let families = families(run);
     let requirements = requirements(run, catalogue);
     let order: Vec<&str> = families.iter().map(|f| f.name).collect();

@@ -52,7 +52,7 @@ pub fn render(report: &SelfTest, catalogue: &Catalogue) -> Result<String, String
     let mut tera = Tera::default();
     tera.add_raw_template("selftest.html", TEMPLATE)
         .map_err(|e| format!("selftest template: {e}"))?;
-    tera.set_escape_fn(reference_server::html::escape);
+    tera.set_escape_fn(smartcheck_common::html::escape);
     let mut ctx = Context::new();
     ctx.insert("report", report);
     ctx.insert("columns", &columns);

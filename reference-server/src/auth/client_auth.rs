@@ -8,9 +8,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::error::OAuthError;
+use crate::environment::Environment;
 use crate::faults::Fault;
 use crate::params::Params;
-use crate::portal::Environment;
 use crate::registry::Client;
 use crate::state::AppState;
 

@@ -77,12 +77,7 @@ pub fn description_text(text: &str) -> String {
         .collect()
 }
 
-/// Adds `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 5.1).
-pub fn no_store(res: &mut Response) {
-    let h = res.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-}
+pub use crate::cache_control::no_store;
 
 impl OAuthError {
     /// The error as a generic HTML error page (what fault `TokenErrorsNotJson` answers).

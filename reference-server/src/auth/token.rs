@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 
 use super::client_auth;
 use super::error::{OAuthError, no_store};
+use crate::environment::Environment;
 use crate::faults::Fault;
 use crate::params::{ParamError, Params};
-use crate::portal::Environment;
 
 /// A request body, or why axum could not read it (too large, aborted).
 pub type FormBody = Result<Bytes, axum::extract::rejection::BytesRejection>;

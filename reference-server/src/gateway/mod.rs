@@ -6,9 +6,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 
+use crate::environment::Environment;
 use crate::faults::Fault;
 use crate::outcome::FhirError;
-use crate::portal::Environment;
 use crate::registry::Api;
 use crate::state::AppState;
 use crate::tokens::{AccessToken, now};
@@ -107,7 +107,7 @@ fn base_of(parts: &Parts, state: &AppState, api: Api) -> String {
                 Api::ProviderDirectory => crate::urls::PROVIDER_DIRECTORY_PATH,
             };
             let root = &state.urls.root;
-            format!("{root}{}{path}", crate::portal::PRODUCTION_PATH)
+            format!("{root}{}{path}", crate::environment::PRODUCTION_PATH)
         }
     }
 }

@@ -12,81 +12,22 @@
 //! - `POST /portal/apps/{app}/credentials/{credential_id}/reset`: "Reset Credentials".
 //! - `POST /portal/apps/{app}/production-request`, `.../production-approval` (the payer's).
 //!
-//! Production (always served): `/production/oauth2/token`, `/production/fhir`,
-//! `/production/provider-directory/fhir`: the sandbox routers nested again, marked with
-//! [`Environment::Production`]. Tokens carry their environment in their text.
+//! The production environment itself (`crate::environment`) is mounted by `lib.rs`; the
+//! portal decides only which apps may use it.
 
 pub mod store;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::error::no_store;
+use crate::cache_control::no_store;
 use crate::state::AppState;
-use crate::tokens::random_token;
 use store::{Issued, Lenience, PortalError, Production};
-
-/// Path prefix of the production mirror.
-pub const PRODUCTION_PATH: &str = "/production";
-
-/// Tokens issued by the production token endpoint start with this; base64url never holds a
-/// `.`, so no sandbox token can.
-pub const PRODUCTION_TOKEN_PREFIX: &str = "prod.";
-
-/// Which environment a request or a token belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Environment {
-    /// The existing API (synthetic data, automatic access).
-    Sandbox,
-    /// The `/production` mirror (approved portal apps only).
-    Production,
-}
-
-impl Environment {
-    /// The environment a token was issued in.
-    pub fn of_token(token: &str) -> Environment {
-        if token.starts_with(PRODUCTION_TOKEN_PREFIX) {
-            Environment::Production
-        } else {
-            Environment::Sandbox
-        }
-    }
-
-    /// A new opaque token (access or refresh) of this environment.
-    pub fn new_token(self) -> String {
-        match self {
-            Environment::Sandbox => random_token(),
-            Environment::Production => format!("{PRODUCTION_TOKEN_PREFIX}{}", random_token()),
-        }
-    }
-
-    /// The environment of a request: production when it came through the mirror.
-    pub fn of_request(extensions: &axum::http::Extensions) -> Environment {
-        extensions
-            .get::<Environment>()
-            .copied()
-            .unwrap_or(Environment::Sandbox)
-    }
-}
-
-/// The production mirror: the token endpoint and both FHIR bases under `/production`.
-pub fn production_router() -> Router<AppState> {
-    let mirror = crate::fhir::router()
-        .route("/oauth2/token", post(crate::auth::token::production_token))
-        .layer(axum::middleware::from_fn(mark_production));
-    Router::new().nest(PRODUCTION_PATH, mirror)
-}
-
-async fn mark_production(mut req: Request, next: Next) -> Response {
-    req.extensions_mut().insert(Environment::Production);
-    next.run(req).await
-}
 
 /// The portal routes (mounted only with `--admin`).
 pub fn router() -> Router<AppState> {

@@ -242,10 +242,10 @@ async fn fhir_everything_start_end_and_since_filter_by_the_server_dates() {
     let mut dates: Vec<i64> = record.all().iter().filter_map(|r| r.date).collect();
     dates.sort_unstable();
     let (lo, hi) = (dates[dates.len() / 4], dates[dates.len() * 3 / 4]);
-    let day = |t: i64| reference_server::fhirtime::instant(t)[..10].to_string();
+    let day = |t: i64| smartcheck_common::fhirtime::instant(t)[..10].to_string();
     let (start, end) = (day(lo), day(hi));
-    let (first, _) = reference_server::fhirtime::period(&start).unwrap();
-    let (_, last) = reference_server::fhirtime::period(&end).unwrap();
+    let (first, _) = smartcheck_common::fhirtime::period(&start).unwrap();
+    let (_, last) = smartcheck_common::fhirtime::period(&end).unwrap();
     let expected: HashSet<(String, String)> = record
         .all()
         .iter()
@@ -274,7 +274,7 @@ async fn fhir_everything_start_end_and_since_filter_by_the_server_dates() {
         .filter(|r| r.last_updated >= since)
         .map(|r| (r.resource_type.clone(), r.id.clone()))
         .collect();
-    let since = reference_server::fhirtime::instant(since);
+    let since = smartcheck_common::fhirtime::instant(since);
     let url = format!("{base}/Patient/{}/$everything?_since={since}", MEMBER1.2);
     let got: HashSet<_> = entries(&walk(&url, &bearer, &base).await, &base)
         .into_iter()
