@@ -17,7 +17,7 @@ use crate::scenario::model::Scenario;
 use crate::scenario::vars::Vars;
 use crate::target::access::Access;
 use crate::target::needs;
-use crate::target::profile::Profile;
+use crate::target::prepare::{Choice, PrepareError, prepare};
 
 /// Every required check passed (warnings allowed unless `--fail-on warn`).
 pub const EXIT_PASS: u8 = 0;
@@ -48,6 +48,18 @@ pub struct Options {
 /// Why a run stopped early: the exit code and the message.
 struct Stop(u8, String);
 
+impl From<PrepareError> for Stop {
+    /// A profile's fault is a usage error; a server that did not start or a target that
+    /// could not be discovered is the harness's.
+    fn from(e: PrepareError) -> Stop {
+        let code = match e {
+            PrepareError::Profile(_) | PrepareError::Production(_) => EXIT_USAGE,
+            PrepareError::Start(_) | PrepareError::Discovery(_) => EXIT_HARNESS_ERROR,
+        };
+        Stop(code, e.to_string())
+    }
+}
+
 fn usage(message: String) -> Stop {
     Stop(EXIT_USAGE, message)
 }
@@ -71,35 +83,18 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
     let catalogue = Catalogue::builtin().map_err(usage)?;
     let all = crate::scenario::builtin().map_err(|e| usage(e.to_string()))?;
     let mut scenarios = select(all, &options.scenarios, &options.filters).map_err(usage)?;
-    let profile = match &options.target {
-        None => None,
-        Some(path) => {
-            let profile = Profile::load(path).map_err(usage)?;
-            let secrets = profile
-                .secrets(&|name| std::env::var(name).ok())
-                .map_err(|e| usage(format!("{}: {e}", path.display())))?;
-            let access = profile.access(path).map_err(usage)?;
-            Some((profile, secrets, access))
-        }
+    let choice = match &options.target {
+        None => Choice::Bundled(crate::target::reference::bundled_config()),
+        Some(path) => Choice::Profile {
+            path,
+            allow_production: true,
+        },
     };
-    let (target, vars, server, access) = match profile {
-        None => {
-            let server = reference_server::start(crate::target::reference::bundled_config())
-                .await
-                .map_err(|e| harness(format!("cannot start the bundled reference server: {e}")))?;
-            let vars = crate::target::reference::vars(&server.state);
-            let access = Access::default();
-            ("reference".to_string(), vars, Some(server), access)
-        }
-        Some((profile, secrets, access)) => {
-            let vars = profile
-                .vars(&secrets, &access.http)
-                .await
-                .map_err(harness)?;
-            (profile.name.clone(), vars, None, access)
-        }
-    };
-    let vars = vars.with_derived();
+    let prepared = prepare(choice, &|name| std::env::var(name).ok())
+        .await
+        .map_err(Stop::from)?;
+    let (target, vars) = (prepared.name.clone(), prepared.vars.clone());
+    let access = prepared.access.clone();
     let access = Access {
         jobs: options.jobs.unwrap_or(access.jobs),
         ..access
@@ -116,9 +111,7 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
     )
     .await;
     progress.finish();
-    if let Some(server) = server {
-        server.shutdown().await;
-    }
+    prepared.shutdown().await;
     write_reports(&options.out, &result, &catalogue).map_err(harness)?;
     print_summary(&result, &options.out);
     Ok(exit_code(result.outcome(), options.fail_on_warn))

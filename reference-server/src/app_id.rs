@@ -26,6 +26,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::error::FixtureError;
 use crate::fhir::bundle::{BundleHead, write_bundle};
 use crate::fhir::{check_id, fhir_ok, path_error, read_response};
 use crate::outcome::FhirError;
@@ -160,23 +161,30 @@ impl Directory {
 
     /// Parses and checks a fixture: every granted account exists, credentials differ between
     /// environments and ids are unique.
-    pub fn parse(text: &str) -> Result<Directory, String> {
-        let dir: Directory = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Directory, FixtureError> {
+        let dir: Directory = toml::from_str(text).map_err(|source| FixtureError::Syntax {
+            file: "fixtures/app_id.toml",
+            source,
+        })?;
+        let inconsistent = FixtureError::Inconsistent;
         let mut ids = std::collections::HashSet::new();
         for app in &dir.applications {
             if app.sandbox.id == app.production.id || app.sandbox.secret == app.production.secret {
-                return Err(format!(
+                return Err(inconsistent(format!(
                     "{}: sandbox and production credentials must differ",
                     app.name
-                ));
+                )));
             }
             for c in [&app.sandbox, &app.production] {
                 if !ids.insert(c.id.clone()) {
-                    return Err(format!("application id {} is used twice", c.id));
+                    return Err(inconsistent(format!(
+                        "application id {} is used twice",
+                        c.id
+                    )));
                 }
             }
             if let Some(a) = app.accounts.iter().find(|a| dir.account(a).is_none()) {
-                return Err(format!("{}: unknown account {a}", app.name));
+                return Err(inconsistent(format!("{}: unknown account {a}", app.name)));
             }
         }
         Ok(dir)

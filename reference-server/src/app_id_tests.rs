@@ -23,7 +23,12 @@ fn the_fixture_parses_and_names_sandbox_members() {
 #[test]
 fn a_fixture_with_shared_credentials_is_refused() {
     let text = APP_ID_TOML.replace("prd-rs-secret-1c7b", "sbx-rs-secret-83f0");
-    assert!(Directory::parse(&text).unwrap_err().contains("must differ"));
+    assert!(
+        Directory::parse(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("must differ")
+    );
 }
 
 #[test]

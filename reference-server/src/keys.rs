@@ -10,6 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
+use crate::error::KeyError;
+
 /// An RSA key pair with its key id.
 pub struct SigningKey {
     pair: KeyPair,
@@ -30,30 +32,26 @@ impl std::fmt::Debug for SigningKey {
 
 impl SigningKey {
     /// A fresh 2048-bit key.
-    pub fn generate() -> Result<SigningKey, String> {
-        let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| "RSA key generation failed")?;
+    pub fn generate() -> Result<SigningKey, KeyError> {
+        let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| KeyError::Generate)?;
         Ok(SigningKey::from_pair(pair))
     }
 
     /// A key from PEM text: PKCS#8 (`PRIVATE KEY`) or PKCS#1 (`RSA PRIVATE KEY`).
-    pub fn from_pem(pem: &str) -> Result<SigningKey, String> {
+    pub fn from_pem(pem: &str) -> Result<SigningKey, KeyError> {
         let (label, der) = decode_pem(pem)?;
         let pair = match label.as_str() {
             "PRIVATE KEY" => KeyPair::from_pkcs8(&der),
             "RSA PRIVATE KEY" => KeyPair::from_der(&der),
-            other => {
-                return Err(format!(
-                    "unsupported PEM block `{other}`: expected an RSA private key"
-                ));
-            }
+            other => return Err(KeyError::UnsupportedPem(other.to_string())),
         }
-        .map_err(|e| format!("signing key rejected: {e}"))?;
+        .map_err(|e| KeyError::Rejected(e.to_string()))?;
         Ok(SigningKey::from_pair(pair))
     }
 
     /// The private key as PKCS#8 PEM, for writing a generated key to disk.
-    pub fn to_pkcs8_pem(&self) -> Result<String, String> {
-        let der = self.pair.as_der().map_err(|_| "cannot encode key")?;
+    pub fn to_pkcs8_pem(&self) -> Result<String, KeyError> {
+        let der = self.pair.as_der().map_err(|_| KeyError::Encode)?;
         let b64 = STANDARD.encode(der.as_ref());
         let mut out = String::from("-----BEGIN PRIVATE KEY-----\n");
         for line in b64.as_bytes().chunks(64) {
@@ -85,7 +83,7 @@ impl SigningKey {
 
     /// A key of its own that is not in this key's JWKS, generated on first call: what a
     /// server signs with when it rotated keys without publishing the new one.
-    pub fn unpublished(&self) -> Result<&SigningKey, String> {
+    pub fn unpublished(&self) -> Result<&SigningKey, KeyError> {
         if let Some(k) = self.unpublished.get() {
             return Ok(k);
         }
@@ -104,7 +102,7 @@ impl SigningKey {
     }
 
     /// A compact RS256 JWS over `claims`, with `kid` in the header.
-    pub fn sign_jwt(&self, claims: &Value) -> Result<String, String> {
+    pub fn sign_jwt(&self, claims: &Value) -> Result<String, KeyError> {
         let header = json!({ "alg": "RS256", "typ": "JWT", "kid": self.kid });
         let mut token = URL_SAFE_NO_PAD.encode(header.to_string());
         token.push('.');
@@ -113,7 +111,7 @@ impl SigningKey {
         let rng = aws_lc_rs::rand::SystemRandom::new();
         self.pair
             .sign(&RSA_PKCS1_SHA256, &rng, token.as_bytes(), &mut sig)
-            .map_err(|_| "RS256 signing failed")?;
+            .map_err(|_| KeyError::Sign)?;
         token.push('.');
         token.push_str(&URL_SAFE_NO_PAD.encode(sig));
         Ok(token)
@@ -121,17 +119,16 @@ impl SigningKey {
 }
 
 /// The label and DER bytes of the first PEM block.
-fn decode_pem(pem: &str) -> Result<(String, Vec<u8>), String> {
-    let begin = pem.find("-----BEGIN ").ok_or("no PEM BEGIN line")?;
+fn decode_pem(pem: &str) -> Result<(String, Vec<u8>), KeyError> {
+    let malformed = KeyError::MalformedPem;
+    let begin = pem.find("-----BEGIN ").ok_or(malformed("no BEGIN line"))?;
     let rest = &pem[begin + 11..];
-    let label_end = rest.find("-----").ok_or("malformed PEM BEGIN line")?;
+    let label_end = rest.find("-----").ok_or(malformed("a broken BEGIN line"))?;
     let label = rest[..label_end].to_string();
     let body = &rest[label_end + 5..];
-    let end = body.find("-----END ").ok_or("no PEM END line")?;
+    let end = body.find("-----END ").ok_or(malformed("no END line"))?;
     let b64: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
-    let der = STANDARD
-        .decode(b64)
-        .map_err(|e| format!("PEM body is not base64: {e}"))?;
+    let der = STANDARD.decode(b64)?;
     Ok((label, der))
 }
 

@@ -14,6 +14,7 @@ pub mod config;
 pub mod data;
 pub mod discovery;
 pub mod environment;
+pub mod error;
 pub mod faults;
 pub mod fhir;
 pub mod gateway;
@@ -47,6 +48,7 @@ use tokio::task::JoinHandle;
 use smartcheck_common::fhirtime;
 
 pub use config::Config;
+pub use error::StartError;
 pub use state::AppState;
 
 /// Largest request body accepted anywhere (form posts are small).
@@ -97,11 +99,13 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Builds the state for a server whose public root URL is `root`.
-pub fn build_state(config: Config, root: &str) -> Result<AppState, String> {
+pub fn build_state(config: Config, root: &str) -> Result<AppState, StartError> {
     let key = match &config.signing_key {
         Some(path) => {
-            let pem = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read signing key {}: {e}", path.display()))?;
+            let pem = std::fs::read_to_string(path).map_err(|source| StartError::ReadKey {
+                path: path.clone(),
+                source,
+            })?;
             keys::SigningKey::from_pem(&pem)?
         }
         None => keys::SigningKey::generate()?,
@@ -149,11 +153,14 @@ impl RunningServer {
 }
 
 /// Binds `config.bind`, builds the state and serves until [`RunningServer::shutdown`].
-pub async fn start(config: Config) -> Result<RunningServer, String> {
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let listener = TcpListener::bind(config.bind)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|source| StartError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(StartError::Address)?;
     let root = match &config.public_url {
         Some(u) => u.as_str().trim_end_matches('/').to_string(),
         None => format!("http://{addr}"),
@@ -192,7 +199,7 @@ pub async fn start(config: Config) -> Result<RunningServer, String> {
 }
 
 /// Starts the server, prints where it listens, and serves until Ctrl-C.
-pub async fn run_foreground(config: Config) -> Result<(), String> {
+pub async fn run_foreground(config: Config) -> Result<(), StartError> {
     let server = start(config).await?;
     let urls = &server.state.urls;
     println!("reference server listening on {}", server.addr);

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::error::FixtureError;
+
 const PLANS_TOML: &str = include_str!("../../fixtures/plans.toml");
 const CLIENTS_TOML: &str = include_str!("../../fixtures/clients.toml");
 const MEMBERS_TOML: &str = include_str!("../../fixtures/members.toml");
@@ -152,13 +154,13 @@ pub fn generated_patient_id(seed: u64, n: u64) -> String {
 
 impl Registry {
     /// The embedded fixtures plus `extra_members` generated members.
-    pub fn load(seed: u64, extra_members: u64) -> Result<Registry, String> {
-        let plans: PlansFile =
-            toml::from_str(PLANS_TOML).map_err(|e| format!("fixtures/plans.toml: {e}"))?;
+    pub fn load(seed: u64, extra_members: u64) -> Result<Registry, FixtureError> {
+        let syntax = |file| move |source| FixtureError::Syntax { file, source };
+        let plans: PlansFile = toml::from_str(PLANS_TOML).map_err(syntax("fixtures/plans.toml"))?;
         let clients: ClientsFile =
-            toml::from_str(CLIENTS_TOML).map_err(|e| format!("fixtures/clients.toml: {e}"))?;
+            toml::from_str(CLIENTS_TOML).map_err(syntax("fixtures/clients.toml"))?;
         let members: MembersFile =
-            toml::from_str(MEMBERS_TOML).map_err(|e| format!("fixtures/members.toml: {e}"))?;
+            toml::from_str(MEMBERS_TOML).map_err(syntax("fixtures/members.toml"))?;
         let mut members = members.member;
         for n in 1..=extra_members {
             let (username, password) = generated_credentials(n);
@@ -176,17 +178,21 @@ impl Registry {
         plans: Vec<Plan>,
         clients: Vec<Client>,
         mut members: Vec<Member>,
-    ) -> Result<Registry, String> {
+    ) -> Result<Registry, FixtureError> {
+        let inconsistent = FixtureError::Inconsistent;
         let plans: HashMap<String, Plan> = plans.into_iter().map(|p| (p.id.clone(), p)).collect();
         let mut client_index = HashMap::new();
         for (i, c) in clients.iter().enumerate() {
             if let Some(plan) = &c.plan
                 && !plans.contains_key(plan)
             {
-                return Err(format!("client {} names unknown plan {plan}", c.id));
+                return Err(inconsistent(format!(
+                    "client {} names unknown plan {plan}",
+                    c.id
+                )));
             }
             if client_index.insert(c.id.clone(), i).is_some() {
-                return Err(format!("client id {} registered twice", c.id));
+                return Err(inconsistent(format!("client id {} registered twice", c.id)));
             }
         }
         let mut by_username = HashMap::with_capacity(members.len());
@@ -194,10 +200,13 @@ impl Registry {
         for (i, m) in members.iter_mut().enumerate() {
             m.index = i as u64;
             if by_username.insert(m.username.clone(), i).is_some() {
-                return Err(format!("member {} listed twice", m.username));
+                return Err(inconsistent(format!("member {} listed twice", m.username)));
             }
             if by_patient.insert(m.patient_id.clone(), i).is_some() {
-                return Err(format!("patient id {} owned twice", m.patient_id));
+                return Err(inconsistent(format!(
+                    "patient id {} owned twice",
+                    m.patient_id
+                )));
             }
         }
         Ok(Registry {

@@ -19,7 +19,7 @@ use super::threshold::{Threshold, judge_all};
 use super::traffic::{self, Ctx};
 use super::{closed, open, output};
 use crate::run::{EXIT_FAILED, EXIT_HARNESS_ERROR, EXIT_PASS, EXIT_USAGE};
-use crate::target::profile::Profile;
+use crate::target::prepare::{Choice, PrepareError, prepare};
 
 /// What `smartcheck load` was asked to do (command-line values override the profile's).
 #[derive(Debug, Clone, Default)]
@@ -273,14 +273,29 @@ async fn prepare_target(
 ) -> Result<(LoadTarget, Option<reference_server::RunningServer>), Stop> {
     let usage = |m: String| Stop(EXIT_USAGE, m);
     let harness = |m: String| Stop(EXIT_HARNESS_ERROR, m);
-    let Some(path) = &options.target else {
-        let mut config = reference_server::Config::ephemeral();
-        config.members = members as u64;
-        let seed = config.seed;
-        let server = reference_server::start(config)
-            .await
-            .map_err(|e| harness(format!("cannot start the bundled reference server: {e}")))?;
-        let vars = crate::target::reference::vars(&server.state);
+    let choice = match &options.target {
+        None => {
+            let mut config = reference_server::Config::ephemeral();
+            config.members = members as u64;
+            Choice::Bundled(config)
+        }
+        Some(path) => Choice::Profile {
+            path,
+            allow_production: options.allow_production,
+        },
+    };
+    let prepared = prepare(choice, &|name| std::env::var(name).ok())
+        .await
+        .map_err(|e| match e {
+            PrepareError::Profile(_) | PrepareError::Production(_) => usage(e.to_string()),
+            _ => harness(e.to_string()),
+        })?;
+    let Some((profile, secrets)) = &prepared.remote else {
+        let server = prepared
+            .server
+            .as_ref()
+            .expect("the bundled target runs a server");
+        let seed = server.state.config.seed;
         let generated = (1..=members as u64)
             .map(|n| {
                 let (username, password) = reference_server::registry::generated_credentials(n);
@@ -291,26 +306,12 @@ async fn prepare_target(
                 }
             })
             .collect();
-        let target = LoadTarget::from_vars("reference", &vars, generated).map_err(harness)?;
-        return Ok((target, Some(server)));
+        let target =
+            LoadTarget::from_vars(&prepared.name, &prepared.vars, generated).map_err(harness)?;
+        return Ok((target, prepared.server));
     };
-    let profile = Profile::load(path).map_err(usage)?;
-    if profile.production && !options.allow_production {
-        return Err(usage(format!(
-            "{} is marked production = true: a load run against it needs --allow-production",
-            path.display()
-        )));
-    }
-    let secrets = profile
-        .secrets(&|name| std::env::var(name).ok())
-        .map_err(|e| usage(format!("{}: {e}", path.display())))?;
-    let access = profile.access(path).map_err(usage)?;
-    let vars = profile
-        .vars(&secrets, &access.http)
-        .await
-        .map_err(harness)?;
     let members = profile
-        .signing_members(&secrets)
+        .signing_members(secrets)
         .into_iter()
         .map(|(username, password, patient_id)| Member {
             username,
@@ -318,7 +319,8 @@ async fn prepare_target(
             patient_id,
         })
         .collect();
-    let mut target = LoadTarget::from_vars(&profile.name, &vars, members).map_err(usage)?;
+    let (vars, access) = (&prepared.vars, prepared.access.clone());
+    let mut target = LoadTarget::from_vars(&profile.name, vars, members).map_err(usage)?;
     target.production = profile.production;
     target.access = access;
     if !target.is_loopback() {

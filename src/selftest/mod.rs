@@ -22,6 +22,7 @@ use crate::requirements::Catalogue;
 use crate::run::{EXIT_FAILED, EXIT_HARNESS_ERROR, EXIT_PASS, EXIT_USAGE};
 use crate::scenario::engine;
 use crate::scenario::model::Scenario;
+use crate::target::prepare::{Choice, prepare};
 use matrix::{CheckRef, FaultRow, Verdict, judge, not_passing};
 
 /// What `smartcheck selftest` was asked to do.
@@ -146,13 +147,20 @@ async fn suite_with(
 ) -> Result<RunResult, String> {
     let mut config = crate::target::reference::bundled_config();
     config.faults = fault.into_iter().collect();
-    let server = reference_server::start(config)
+    let prepared = prepare(Choice::Bundled(config), &|_| None)
         .await
-        .map_err(|e| format!("cannot start the bundled server: {e}"))?;
-    let vars = crate::target::reference::vars(&server.state);
+        .map_err(|e| e.to_string())?;
     let name = fault.map_or("clean".to_string(), Fault::name);
-    let result = engine::run(&name, scenarios, catalogue, &vars, &mut |_| {}).await;
-    server.shutdown().await;
+    let result = engine::run_with(
+        &prepared.access,
+        &name,
+        scenarios,
+        catalogue,
+        &prepared.vars,
+        &mut |_| {},
+    )
+    .await;
+    prepared.shutdown().await;
     Ok(result)
 }
 

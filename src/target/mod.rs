@@ -6,5 +6,6 @@ pub mod auth_profiles;
 pub mod discovery;
 pub mod needs;
 pub mod portal_profile;
+pub mod prepare;
 pub mod profile;
 pub mod reference;
