@@ -19,6 +19,37 @@ const BODY_EXCERPT: usize = 2_000;
 /// Exchanges kept per step (a long walk keeps its first pages and counts the rest).
 const MAX_EXCHANGES: usize = 12;
 
+/// Why a request got no (usable) answer. Messages never hold the URL (it may carry a code).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HttpError {
+    #[error("cannot build an HTTP client: {0}")]
+    Client(String),
+    #[error("cannot build the request: {0}")]
+    Request(String),
+    /// Sending or reading failed: `what` is the method or "reading the body".
+    #[error("{what} failed: {cause}")]
+    Failed {
+        what: String,
+        cause: String,
+        /// Whether trying again may help (not a timeout).
+        retryable: bool,
+    },
+    #[error("body larger than {MAX_BODY} bytes")]
+    TooLarge,
+}
+
+impl HttpError {
+    fn retryable(&self) -> bool {
+        matches!(
+            self,
+            HttpError::Failed {
+                retryable: true,
+                ..
+            }
+        )
+    }
+}
+
 /// A response, read whole (up to [`MAX_BODY`]).
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -47,18 +78,18 @@ pub struct Session {
 
 impl Session {
     /// A session with a fresh cookie jar and the default policy (the bundled server's).
-    pub fn new(redactor: Redactor) -> Result<Session, String> {
+    pub fn new(redactor: Redactor) -> Result<Session, HttpError> {
         Session::with_policy(redactor, &HttpPolicy::default())
     }
 
     /// A session with a fresh cookie jar under `policy`.
-    pub fn with_policy(redactor: Redactor, policy: &HttpPolicy) -> Result<Session, String> {
+    pub fn with_policy(redactor: Redactor, policy: &HttpPolicy) -> Result<Session, HttpError> {
         let client = policy
             .client_builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+            .map_err(|e| HttpError::Client(e.to_string()))?;
         Ok(Session {
             client,
             policy: policy.clone(),
@@ -75,10 +106,10 @@ impl Session {
 
     /// Sends `request` (paced; a GET or HEAD retried as the policy allows), reads the body
     /// (at most [`MAX_BODY`]) and records each attempt's exchange.
-    pub async fn fetch(&mut self, request: reqwest::RequestBuilder) -> Result<Fetched, String> {
+    pub async fn fetch(&mut self, request: reqwest::RequestBuilder) -> Result<Fetched, HttpError> {
         let mut request = request
             .build()
-            .map_err(|e| format!("cannot build the request: {}", e.without_url()))?;
+            .map_err(|e| HttpError::Request(e.without_url().to_string()))?;
         let safe = matches!(
             *request.method(),
             reqwest::Method::GET | reqwest::Method::HEAD
@@ -86,13 +117,13 @@ impl Session {
         for attempt in 1.. {
             let again = if safe { request.try_clone() } else { None };
             self.policy.pace().await;
-            let (outcome, retryable) = self.fetch_once(request).await;
+            let outcome = self.fetch_once(request).await;
             let wait = match (&outcome, again.is_some()) {
                 (_, false) => None,
                 (Ok(f), true) => self
                     .policy
                     .retry_wait(attempt, Some(f.status), Some(&f.headers)),
-                (Err(_), true) if retryable => self.policy.retry_wait(attempt, None, None),
+                (Err(e), true) if e.retryable() => self.policy.retry_wait(attempt, None, None),
                 (Err(_), true) => None,
             };
             match (wait, again) {
@@ -106,15 +137,11 @@ impl Session {
         unreachable!("the loop returns")
     }
 
-    /// One attempt; the flag says whether a failure may be retried (not a timeout, not an
-    /// oversized body).
-    async fn fetch_once(&mut self, request: reqwest::Request) -> (Result<Fetched, String>, bool) {
+    /// One attempt, recorded.
+    async fn fetch_once(&mut self, request: reqwest::Request) -> Result<Fetched, HttpError> {
         let started = Instant::now();
         let mut exchange = self.describe(&request);
-        let (outcome, retryable) = match self.execute(request).await {
-            Ok(f) => (Ok(f), false),
-            Err((e, retryable)) => (Err(e), retryable),
-        };
+        let outcome = self.execute(request).await;
         exchange.duration_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
         match &outcome {
             Ok(f) => {
@@ -126,14 +153,14 @@ impl Session {
                     exchange.response_body = Some(body);
                 }
             }
-            Err(e) => exchange.error = Some(self.redactor.text(e)),
+            Err(e) => exchange.error = Some(self.redactor.text(&e.to_string())),
         }
         if self.transcript.len() < MAX_EXCHANGES {
             self.transcript.push(exchange);
         } else {
             self.omitted += 1;
         }
-        (outcome, retryable)
+        outcome
     }
 
     /// The exchanges recorded since the last call, and how many were not kept. They are
@@ -157,14 +184,13 @@ impl Session {
         (exchanges, std::mem::take(&mut self.omitted))
     }
 
-    /// The answer, or why there is none and whether trying again may help.
-    async fn execute(&self, request: reqwest::Request) -> Result<Fetched, (String, bool)> {
+    /// The answer, or why there is none (and whether trying again may help).
+    async fn execute(&self, request: reqwest::Request) -> Result<Fetched, HttpError> {
         let method = request.method().clone();
-        let failed = |what: &str, e: reqwest::Error| {
-            (
-                format!("{what} failed: {}", describe_error(&e)),
-                !e.is_timeout(),
-            )
+        let failed = |what: &str, e: reqwest::Error| HttpError::Failed {
+            what: what.to_string(),
+            cause: describe_error(&e),
+            retryable: !e.is_timeout(),
         };
         let mut res = self
             .client
@@ -180,7 +206,7 @@ impl Session {
             .map_err(|e| failed("reading the body", e))?
         {
             if body.len() + chunk.len() > MAX_BODY {
-                return Err((format!("body larger than {MAX_BODY} bytes"), false));
+                return Err(HttpError::TooLarge);
             }
             body.extend_from_slice(&chunk);
         }

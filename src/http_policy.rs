@@ -41,6 +41,23 @@ impl Default for HttpPolicy {
     }
 }
 
+/// Why a CA certificate file (`[http] ca_cert`) cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CaError {
+    #[error("cannot read the CA certificate {}: {source}", .path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a PEM certificate bundle: {detail}", .path.display())]
+    NotPem {
+        path: std::path::PathBuf,
+        detail: String,
+    },
+    #[error("{}: no certificate in the file", .0.display())]
+    Empty(std::path::PathBuf),
+}
+
 impl HttpPolicy {
     /// A client builder with the timeouts and roots (the caller adds cookies, redirects).
     pub fn client_builder(&self) -> reqwest::ClientBuilder {
@@ -84,13 +101,17 @@ impl HttpPolicy {
     }
 
     /// Reads a PEM file of one or more CA certificates.
-    pub fn load_roots(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
-        let pem = std::fs::read(path)
-            .map_err(|e| format!("cannot read the CA certificate {}: {e}", path.display()))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| format!("{}: not a PEM certificate bundle: {e}", path.display()))?;
+    pub fn load_roots(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, CaError> {
+        let pem = std::fs::read(path).map_err(|source| CaError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| CaError::NotPem {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
         if certs.is_empty() {
-            return Err(format!("{}: no certificate in the file", path.display()));
+            return Err(CaError::Empty(path.to_path_buf()));
         }
         Ok(certs)
     }

@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod console;
+pub mod exit;
 pub mod flow;
 pub mod http;
 pub mod http_policy;

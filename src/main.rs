@@ -193,7 +193,7 @@ async fn main() -> ExitCode {
     match cli.command {
         Command::List => match (
             smartcheck::scenario::builtin().map_err(|e| e.to_string()),
-            smartcheck::requirements::Catalogue::builtin(),
+            smartcheck::requirements::Catalogue::builtin().map_err(|e| e.to_string()),
         ) {
             (Ok(s), Ok(c)) => {
                 print!("{}", smartcheck::list::render(&s, &c));

@@ -46,18 +46,23 @@ struct File {
     requirement: Vec<Requirement>,
 }
 
+/// Why the requirements catalogue cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("requirements catalogue: {0}")]
+    Syntax(#[from] toml::de::Error),
+    #[error("requirements catalogue: id `{0}` is empty or repeated")]
+    BadId(String),
+}
+
 impl Catalogue {
     /// Parses a catalogue; ids must be unique and non-empty.
-    pub fn parse(text: &str) -> Result<Catalogue, String> {
-        let file: File =
-            toml::from_str(text).map_err(|e| format!("requirements catalogue: {e}"))?;
+    pub fn parse(text: &str) -> Result<Catalogue, CatalogueError> {
+        let file: File = toml::from_str(text)?;
         let mut seen = std::collections::HashSet::new();
         for r in &file.requirement {
             if r.id.trim().is_empty() || !seen.insert(r.id.as_str()) {
-                return Err(format!(
-                    "requirements catalogue: id `{}` is empty or repeated",
-                    r.id
-                ));
+                return Err(CatalogueError::BadId(r.id.clone()));
             }
         }
         Ok(Catalogue {
@@ -66,7 +71,7 @@ impl Catalogue {
     }
 
     /// The built-in catalogue.
-    pub fn builtin() -> Result<Catalogue, String> {
+    pub fn builtin() -> Result<Catalogue, CatalogueError> {
         Catalogue::parse(BUILTIN)
     }
 

@@ -9,24 +9,18 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::console::{Progress, count_cases, print_summary};
+use crate::exit::Stop;
 use crate::report::model::{Outcome, RunResult};
-use crate::report::{html, json, junit};
+use crate::report::{ReportError, html, json, junit};
 use crate::requirements::Catalogue;
 use crate::scenario::engine;
 use crate::scenario::model::Scenario;
 use crate::scenario::vars::Vars;
 use crate::target::access::Access;
 use crate::target::needs;
-use crate::target::prepare::{Choice, PrepareError, prepare};
+use crate::target::prepare::{Choice, prepare};
 
-/// Every required check passed (warnings allowed unless `--fail-on warn`).
-pub const EXIT_PASS: u8 = 0;
-/// A check failed.
-pub const EXIT_FAILED: u8 = 1;
-/// Usage error (clap's own code too).
-pub const EXIT_USAGE: u8 = 2;
-/// The harness could not complete a step (target unreachable, driver failure...).
-pub const EXIT_HARNESS_ERROR: u8 = 3;
+pub use crate::exit::{EXIT_FAILED, EXIT_HARNESS_ERROR, EXIT_PASS, EXIT_USAGE};
 
 /// What `smartcheck run` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -45,44 +39,30 @@ pub struct Options {
     pub jobs: Option<usize>,
 }
 
-/// Why a run stopped early: the exit code and the message.
-struct Stop(u8, String);
-
-impl From<PrepareError> for Stop {
-    /// A profile's fault is a usage error; a server that did not start or a target that
-    /// could not be discovered is the harness's.
-    fn from(e: PrepareError) -> Stop {
-        let code = match e {
-            PrepareError::Profile(_) | PrepareError::Production(_) => EXIT_USAGE,
-            PrepareError::Start(_) | PrepareError::Discovery(_) => EXIT_HARNESS_ERROR,
-        };
-        Stop(code, e.to_string())
-    }
-}
-
-fn usage(message: String) -> Stop {
-    Stop(EXIT_USAGE, message)
-}
-
-fn harness(message: String) -> Stop {
-    Stop(EXIT_HARNESS_ERROR, message)
+/// Why no scenario was selected: the user's to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    #[error("unknown scenario {}; the scenarios are: {}", .unknown.join(", "), .valid.join(", "))]
+    Unknown {
+        unknown: Vec<String>,
+        valid: Vec<String>,
+    },
+    #[error("no case matches --filter {}{}; `smartcheck list` shows the cases", .filters.join(", "), .within)]
+    Nothing {
+        filters: Vec<String>,
+        within: String,
+    },
 }
 
 /// Runs the suite as `options` say and returns the exit code.
 pub async fn run(options: &Options) -> ExitCode {
-    match execute(options).await {
-        Ok(code) => ExitCode::from(code),
-        Err(Stop(code, message)) => {
-            eprintln!("smartcheck run: {message}");
-            ExitCode::from(code)
-        }
-    }
+    crate::exit::finish("run", execute(options).await)
 }
 
 async fn execute(options: &Options) -> Result<u8, Stop> {
-    let catalogue = Catalogue::builtin().map_err(usage)?;
-    let all = crate::scenario::builtin().map_err(|e| usage(e.to_string()))?;
-    let mut scenarios = select(all, &options.scenarios, &options.filters).map_err(usage)?;
+    let catalogue = Catalogue::builtin()?;
+    let all = crate::scenario::builtin()?;
+    let mut scenarios = select(all, &options.scenarios, &options.filters).map_err(Stop::usage)?;
     let choice = match &options.target {
         None => Choice::Bundled(crate::target::reference::bundled_config()),
         Some(path) => Choice::Profile {
@@ -90,9 +70,7 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
             allow_production: true,
         },
     };
-    let prepared = prepare(choice, &|name| std::env::var(name).ok())
-        .await
-        .map_err(Stop::from)?;
+    let prepared = prepare(choice, &|name| std::env::var(name).ok()).await?;
     let (target, vars) = (prepared.name.clone(), prepared.vars.clone());
     let access = prepared.access.clone();
     let access = Access {
@@ -112,7 +90,7 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
     .await;
     progress.finish();
     prepared.shutdown().await;
-    write_reports(&options.out, &result, &catalogue).map_err(harness)?;
+    write_reports(&options.out, &result, &catalogue)?;
     print_summary(&result, &options.out);
     Ok(exit_code(result.outcome(), options.fail_on_warn))
 }
@@ -153,7 +131,7 @@ pub fn select(
     mut scenarios: Vec<Scenario>,
     names: &[String],
     filters: &[String],
-) -> Result<Vec<Scenario>, String> {
+) -> Result<Vec<Scenario>, SelectError> {
     let matches = |s: &Scenario, name: &str| {
         let name = normalise(name);
         normalise(&s.name) == name || normalise(&s.family) == name
@@ -174,11 +152,8 @@ pub fn select(
                 }
             })
             .collect();
-        return Err(format!(
-            "unknown scenario {}; the scenarios are: {}",
-            unknown.join(", "),
-            valid.join(", ")
-        ));
+        let unknown = unknown.into_iter().map(String::from).collect();
+        return Err(SelectError::Unknown { unknown, valid });
     }
     if !names.is_empty() {
         scenarios.retain(|s| names.iter().any(|n| matches(s, n)));
@@ -205,15 +180,15 @@ pub fn select(
         scenarios.retain(|s| !s.cases.is_empty());
     }
     if scenarios.is_empty() {
-        return Err(format!(
-            "no case matches --filter {}{}; `smartcheck list` shows the cases",
-            filters.join(", "),
-            if names.is_empty() {
-                String::new()
-            } else {
-                format!(" in scenario {}", names.join(", "))
-            }
-        ));
+        let within = if names.is_empty() {
+            String::new()
+        } else {
+            format!(" in scenario {}", names.join(", "))
+        };
+        return Err(SelectError::Nothing {
+            filters: filters.to_vec(),
+            within,
+        });
     }
     Ok(scenarios)
 }
@@ -222,15 +197,13 @@ fn normalise(name: &str) -> String {
     name.to_lowercase().replace('-', "_")
 }
 
-fn write_reports(out: &Path, result: &RunResult, catalogue: &Catalogue) -> Result<(), String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let write = |name: &str, text: String| {
-        let path = out.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    write("results.json", json::write_json(result)?)?;
-    write("junit.xml", junit::write_junit(result)?)?;
-    write("report.html", html::write_html(result, catalogue)?)
+fn write_reports(out: &Path, result: &RunResult, catalogue: &Catalogue) -> Result<(), ReportError> {
+    let files = [
+        ("results.json", json::write_json(result)?),
+        ("junit.xml", junit::write_junit(result)?),
+        ("report.html", html::write_html(result, catalogue)?),
+    ];
+    crate::report::write_files(out, &files)
 }
 
 #[cfg(test)]
@@ -252,7 +225,9 @@ mod tests {
 
     #[test]
     fn unknown_scenarios_are_refused_with_the_valid_names() {
-        let err = select(builtin(), &["discovery".into(), "nope".into()], &[]).unwrap_err();
+        let err = select(builtin(), &["discovery".into(), "nope".into()], &[])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown scenario nope"), "{err}");
         assert!(
             err.contains("discovery") && err.contains("everything"),
@@ -277,7 +252,9 @@ mod tests {
         )
         .unwrap();
         assert!(count_cases(&s) >= 3, "any filter matches");
-        let err = select(builtin(), &["discovery".into()], &["fragment".into()]).unwrap_err();
+        let err = select(builtin(), &["discovery".into()], &["fragment".into()])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no case matches"), "{err}");
     }
 }

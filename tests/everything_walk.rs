@@ -97,6 +97,7 @@ async fn an_unreachable_start_is_an_error() {
         5,
     )
     .await
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("GET failed: cannot connect"), "{err}");
 }

@@ -137,7 +137,10 @@ async fn a_private_ca_is_trusted_only_when_the_profile_gives_it() {
         .fetch(platform_only.client().get(&url))
         .await
         .unwrap_err();
-    assert!(refused.to_lowercase().contains("certificate"), "{refused}");
+    assert!(
+        refused.to_string().to_lowercase().contains("certificate"),
+        "{refused}"
+    );
 
     let policy = HttpPolicy {
         extra_roots: HttpPolicy::load_roots(&dir.join("ca.pem")).unwrap(),
@@ -151,6 +154,6 @@ async fn a_private_ca_is_trusted_only_when_the_profile_gives_it() {
     // Not a certificate: a clear error naming the file.
     std::fs::write(dir.join("junk.pem"), "not a certificate").unwrap();
     let e = HttpPolicy::load_roots(&dir.join("junk.pem")).unwrap_err();
-    assert!(e.contains("junk.pem"), "{e}");
+    assert!(e.to_string().contains("junk.pem"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }

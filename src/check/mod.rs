@@ -19,7 +19,43 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 pub use predicate::{Predicate, eval_predicate};
-pub use query::{Query, QueryResult, SummaryKind, eval_query};
+pub use query::{Query, QueryError, QueryResult, SummaryKind, eval_query};
+
+/// A malformed query, predicate or check, in words (the scenario reader adds the file, the
+/// line, the case and the step).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SyntaxError(pub String);
+
+impl From<String> for SyntaxError {
+    fn from(message: String) -> SyntaxError {
+        SyntaxError(message)
+    }
+}
+
+impl From<&str> for SyntaxError {
+    fn from(message: &str) -> SyntaxError {
+        SyntaxError(message.to_string())
+    }
+}
+
+/// What a query saw when an assertion did not hold (never a secret): the detail of a failed
+/// check.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Mismatch(pub String);
+
+impl From<String> for Mismatch {
+    fn from(seen: String) -> Mismatch {
+        Mismatch(seen)
+    }
+}
+
+impl From<&str> for Mismatch {
+    fn from(seen: &str) -> Mismatch {
+        Mismatch(seen.to_string())
+    }
+}
 
 /// What a step saw: a response, or the summary of a flow (login, walk, jwt).
 #[derive(Debug, Clone)]
@@ -124,26 +160,26 @@ pub enum Verdict {
 /// Judges `check` on `seen`.
 pub fn eval_check(check: &Check, seen: &Observed, lookup: &dyn Lookup) -> Verdict {
     for condition in &check.when {
-        if let Err(detail) = eval_assertion(condition, seen, lookup) {
+        if let Err(Mismatch(detail)) = eval_assertion(condition, seen, lookup) {
             return Verdict::NotApplicable(format!("not applicable: {condition} ({detail})"));
         }
     }
     match eval_assertion(&check.assertion, seen, lookup) {
         Ok(()) => Verdict::Holds,
-        Err(detail) => Verdict::Fails(detail),
+        Err(Mismatch(detail)) => Verdict::Fails(detail),
     }
 }
 
 /// `Ok` when the assertion holds; otherwise what its query saw, with the status for context.
-pub fn eval_assertion(a: &Assertion, seen: &Observed, lookup: &dyn Lookup) -> Result<(), String> {
+pub fn eval_assertion(a: &Assertion, seen: &Observed, lookup: &dyn Lookup) -> Result<(), Mismatch> {
     // The status says what kind of answer it was, unless the query reads it or a summary.
-    let context = |detail: String| match (&a.query, &seen.summary) {
-        (Query::Status, _) | (_, Some(_)) => format!("{}: {detail}", a.query),
-        _ => format!("{}: {detail} (status {})", a.query, seen.status),
+    let context = |detail: &dyn fmt::Display| match (&a.query, &seen.summary) {
+        (Query::Status, _) | (_, Some(_)) => Mismatch(format!("{}: {detail}", a.query)),
+        _ => Mismatch(format!("{}: {detail} (status {})", a.query, seen.status)),
     };
-    let value = eval_query(&a.query, seen, lookup).map_err(context)?;
+    let value = eval_query(&a.query, seen, lookup).map_err(|e| context(&e))?;
     let quote = |v: &Value| quote(&a.query, v);
-    eval_predicate(&a.predicate, value.as_ref(), &quote).map_err(context)
+    eval_predicate(&a.predicate, value.as_ref(), &quote).map_err(|e| context(&e))
 }
 
 /// A seen value as a message may show it: never a secret, a redirect without its query,
@@ -187,7 +223,10 @@ impl fmt::Display for Check {
 impl Assertion {
     /// Reads `query` and exactly one predicate from a table; `also` names the other keys
     /// the table may hold.
-    pub fn from_table(table: &mut Map<String, Value>, also: &[&str]) -> Result<Assertion, String> {
+    pub fn from_table(
+        table: &mut Map<String, Value>,
+        also: &[&str],
+    ) -> Result<Assertion, SyntaxError> {
         if table.contains_key("expect") {
             return Err(
                 "`expect` is the old check format: write `query` and one predicate \
@@ -196,8 +235,8 @@ impl Assertion {
             );
         }
         let query = match table.remove("query") {
-            Some(Value::String(q)) => q.parse().map_err(|e| format!("query: {e}"))?,
-            Some(other) => return Err(format!("`query` is a text, not {other}")),
+            Some(Value::String(q)) => q.parse().map_err(|e| SyntaxError(format!("query: {e}")))?,
+            Some(other) => return Err(format!("`query` is a text, not {other}").into()),
             None => return Err("a check needs `query`".into()),
         };
         let keys: Vec<String> = table
@@ -211,13 +250,11 @@ impl Assertion {
                 return Err(format!(
                     "a check needs one predicate: {}",
                     predicate::KEYS.join(", ")
-                ));
+                )
+                .into());
             }
             many => {
-                return Err(format!(
-                    "one predicate per check, not {}",
-                    many.join(" and ")
-                ));
+                return Err(format!("one predicate per check, not {}", many.join(" and ")).into());
             }
         };
         if let Some(unknown) = table
@@ -227,7 +264,8 @@ impl Assertion {
             return Err(format!(
                 "unknown field `{unknown}` (a check has requirement, query, when and one \
                  predicate)"
-            ));
+            )
+            .into());
         }
         let value = table.remove(&key).expect("the key is there");
         let predicate = Predicate::from_entry(&key, value)?;
@@ -247,7 +285,7 @@ impl Assertion {
 impl Check {
     /// Reads a check table: `requirement`, `query`, one predicate and optional `when` (a
     /// condition table or a list of them).
-    pub fn from_json(value: Value) -> Result<Check, String> {
+    pub fn from_json(value: Value) -> Result<Check, SyntaxError> {
         let Value::Object(mut table) = value else {
             return Err("a check is a table".into());
         };
@@ -266,8 +304,8 @@ impl Check {
                 Value::Object(mut t) => Assertion::from_table(&mut t, &[]),
                 _ => Err("`when` is a condition table or a list of them".into()),
             })
-            .collect::<Result<_, String>>()
-            .map_err(|e| format!("when: {e}"))?;
+            .collect::<Result<_, SyntaxError>>()
+            .map_err(|e| SyntaxError(format!("when: {e}")))?;
         let assertion = Assertion::from_table(&mut table, &[])?;
         Ok(Check {
             requirement,
@@ -344,7 +382,7 @@ mod tests {
             ),
         ] {
             let err = Check::from_json(table).unwrap_err();
-            assert!(err.contains(says), "{err} lacks {says}");
+            assert!(err.0.contains(says), "{err} lacks {says}");
         }
     }
 

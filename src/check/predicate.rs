@@ -16,6 +16,8 @@ use std::fmt;
 
 use serde_json::Value;
 
+use super::{Mismatch, SyntaxError};
+
 /// A claim about a value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Predicate {
@@ -85,11 +87,11 @@ pub fn eval_predicate(
     predicate: &Predicate,
     value: Option<&Value>,
     quote: &dyn Fn(&Value) -> String,
-) -> Result<(), String> {
+) -> Result<(), Mismatch> {
     let value = value.filter(|v| !v.is_null());
     match (predicate, value) {
         (Predicate::Absent, None) => Ok(()),
-        (Predicate::Absent, Some(v)) => Err(format!("present: {}", quote(v))),
+        (Predicate::Absent, Some(v)) => Err(format!("present: {}", quote(v)).into()),
         (Predicate::NotContains(_), None) => Ok(()),
         (_, None) => Err("nothing there".into()),
         (p, Some(v)) => eval_on(p, v, quote),
@@ -100,13 +102,13 @@ fn eval_on(
     predicate: &Predicate,
     v: &Value,
     quote: &dyn Fn(&Value) -> String,
-) -> Result<(), String> {
+) -> Result<(), Mismatch> {
     let seen = || quote(v);
     let holds = |ok: bool| {
         if ok {
             Ok(())
         } else {
-            Err(format!("{} (wanted {predicate})", seen()))
+            Err(format!("{} (wanted {predicate})", seen()).into())
         }
     };
     match predicate {
@@ -115,7 +117,7 @@ fn eval_on(
         Predicate::OneOf(wants) => holds(wants.iter().any(|w| same(v, w))),
         Predicate::Contains(want) => contains(v, want).map_or_else(Err, holds),
         Predicate::NotContains(want) => match contains(v, want)? {
-            true => Err(format!("{} holds {}", seen(), want)),
+            true => Err(format!("{} holds {}", seen(), want).into()),
             false => Ok(()),
         },
         Predicate::StartsWith(prefix) => holds(text(v)?.starts_with(prefix.as_str())),
@@ -147,7 +149,7 @@ fn eval_on(
                 .collect();
             match extra.is_empty() {
                 true => Ok(()),
-                false => Err(format!("also has {}", extra.join(" "))),
+                false => Err(format!("also has {}", extra.join(" ")).into()),
             }
         }
         Predicate::AbsoluteUrl => {
@@ -170,27 +172,27 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn contains(v: &Value, want: &Value) -> Result<bool, String> {
+fn contains(v: &Value, want: &Value) -> Result<bool, Mismatch> {
     match (v, want) {
         (Value::Array(items), _) => Ok(items.iter().any(|i| same(i, want))),
         (Value::String(s), Value::String(w)) => Ok(s.contains(w.as_str())),
-        _ => Err(format!("{} is not a list or a text", kind(v))),
+        _ => Err(format!("{} is not a list or a text", kind(v)).into()),
     }
 }
 
-fn text(v: &Value) -> Result<&str, String> {
+fn text(v: &Value) -> Result<&str, Mismatch> {
     v.as_str()
-        .ok_or_else(|| format!("{} is not a text", kind(v)))
+        .ok_or_else(|| Mismatch(format!("{} is not a text", kind(v))))
 }
 
-fn number(v: &Value) -> Result<f64, String> {
+fn number(v: &Value) -> Result<f64, Mismatch> {
     v.as_f64()
-        .ok_or_else(|| format!("{} is not a number", kind(v)))
+        .ok_or_else(|| Mismatch(format!("{} is not a number", kind(v))))
 }
 
-fn list(v: &Value) -> Result<&Vec<Value>, String> {
+fn list(v: &Value) -> Result<&Vec<Value>, Mismatch> {
     v.as_array()
-        .ok_or_else(|| format!("{} is not a list", kind(v)))
+        .ok_or_else(|| Mismatch(format!("{} is not a list", kind(v))))
 }
 
 /// A value's JSON type, for messages that must not quote it.
@@ -207,21 +209,22 @@ fn kind(v: &Value) -> &'static str {
 
 impl Predicate {
     /// Reads the predicate of table key `key` with its value.
-    pub fn from_entry(key: &str, value: Value) -> Result<Predicate, String> {
+    pub fn from_entry(key: &str, value: Value) -> Result<Predicate, SyntaxError> {
         let num = |v: &Value| {
             v.as_f64()
-                .ok_or_else(|| format!("`{key}` takes a number, not {v}"))
+                .ok_or_else(|| SyntaxError(format!("`{key}` takes a number, not {v}")))
         };
         let flag = |v: &Value, p: Predicate| match v {
             Value::Bool(true) => Ok(p),
-            _ => Err(format!("write `{key} = true`")),
+            _ => Err(SyntaxError(format!("write `{key} = true`"))),
         };
-        let texts = |v: Value| -> Result<Vec<String>, String> {
-            serde_json::from_value(v).map_err(|_| format!("`{key}` takes a list of texts"))
+        let texts = |v: Value| -> Result<Vec<String>, SyntaxError> {
+            serde_json::from_value(v)
+                .map_err(|_| SyntaxError(format!("`{key}` takes a list of texts")))
         };
         let one_text = |v: Value| match v {
             Value::String(s) => Ok(s),
-            other => Err(format!("`{key}` takes a text, not {other}")),
+            other => Err(SyntaxError(format!("`{key}` takes a text, not {other}"))),
         };
         Ok(match key {
             "equals" => Predicate::Equals(value),
@@ -250,22 +253,23 @@ impl Predicate {
             "every_item" => Predicate::EveryItem(Box::new(Predicate::nested(key, value)?)),
             "words_within" => Predicate::WordsWithin(texts(value)?),
             "same_origin" => Predicate::SameOrigin(one_text(value)?),
-            other => return Err(format!("unknown predicate `{other}`")),
+            other => return Err(format!("unknown predicate `{other}`").into()),
         })
     }
 
     /// The inner predicate of `count` or `every_item`: a table with one predicate (a bare
     /// number for `count` means `equals`).
-    fn nested(key: &str, value: Value) -> Result<Predicate, String> {
+    fn nested(key: &str, value: Value) -> Result<Predicate, SyntaxError> {
         match value {
             Value::Object(map) if map.len() == 1 => {
                 let (k, v) = map.into_iter().next().expect("one entry");
-                Predicate::from_entry(&k, v).map_err(|e| format!("`{key}`: {e}"))
+                Predicate::from_entry(&k, v).map_err(|e| SyntaxError(format!("`{key}`: {e}")))
             }
             n @ Value::Number(_) if key == "count" => Ok(Predicate::Equals(n)),
             _ => Err(format!(
                 "`{key}` takes a table with one predicate, e.g. `{key} = {{ greater = 0 }}`"
-            )),
+            )
+            .into()),
         }
     }
 
@@ -338,7 +342,7 @@ mod tests {
         Predicate::from_entry(key, value).unwrap()
     }
 
-    fn check(pred: &Predicate, v: Option<Value>) -> Result<(), String> {
+    fn check(pred: &Predicate, v: Option<Value>) -> Result<(), Mismatch> {
         eval_predicate(pred, v.as_ref(), &|v| v.to_string())
     }
 
@@ -458,7 +462,7 @@ mod tests {
     #[test]
     fn wrong_types_fail_without_quoting_the_value() {
         let err = check(&p("starts_with", json!("a")), Some(json!(3))).unwrap_err();
-        assert_eq!(err, "a number is not a text");
+        assert_eq!(err.0, "a number is not a text");
         assert!(check(&p("less", json!(3)), Some(json!("2"))).is_err());
         assert!(check(&p("count", json!(0)), Some(json!("text"))).is_err());
     }

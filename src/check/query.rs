@@ -23,7 +23,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use super::{Lookup, Observed};
+use super::{Lookup, Observed, SyntaxError};
 
 /// What to read.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,8 +65,23 @@ impl SummaryKind {
 }
 
 /// A query's value: `Ok(None)` when nothing is there, `Err` when the query cannot be
-/// evaluated on this step (the body is not JSON, the step has no such summary).
-pub type QueryResult = Result<Option<Value>, String>;
+/// evaluated on this step.
+pub type QueryResult = Result<Option<Value>, QueryError>;
+
+/// Why a query cannot be evaluated on a step.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    #[error("the body is not JSON")]
+    NotJson,
+    /// A summary query on another kind of step (`walk pages` on a request).
+    #[error("`{0}` reads a {0} step's summary; this step is a {1} step", .wanted.name(), .got)]
+    WrongStep {
+        wanted: SummaryKind,
+        got: &'static str,
+    },
+    #[error("step `{0}` has not run in this case")]
+    StepNotRun(String),
+}
 
 /// Reads `query` from `seen`; `lookup` gives variables and earlier steps.
 pub fn eval_query(query: &Query, seen: &Observed, lookup: &dyn Lookup) -> QueryResult {
@@ -84,7 +99,7 @@ pub fn eval_query(query: &Query, seen: &Observed, lookup: &dyn Lookup) -> QueryR
         Query::Var(name) => Ok(lookup.var(name)),
         Query::Step(id, inner) => match lookup.step(id) {
             Some(earlier) => eval_query(inner, earlier, lookup),
-            None => Err(format!("step `{id}` has not run in this case")),
+            None => Err(QueryError::StepNotRun(id.clone())),
         },
     }
 }
@@ -106,7 +121,7 @@ fn eval_headers(seen: &Observed, name: &str) -> Value {
 
 fn eval_json(seen: &Observed, pointer: &str) -> QueryResult {
     match &seen.json {
-        None => Err("the body is not JSON".into()),
+        None => Err(QueryError::NotJson),
         Some(json) => Ok(json.pointer(pointer).cloned()),
     }
 }
@@ -129,12 +144,10 @@ fn eval_location_param(seen: &Observed, name: &str) -> Option<Value> {
 fn eval_summary(seen: &Observed, kind: SummaryKind, pointer: &str) -> QueryResult {
     match &seen.summary {
         Some((k, summary)) if *k == kind => Ok(summary.pointer(pointer).cloned()),
-        _ => Err(format!(
-            "`{}` reads a {} step's summary; this step is a {} step",
-            kind.name(),
-            kind.name(),
-            seen.kind
-        )),
+        _ => Err(QueryError::WrongStep {
+            wanted: kind,
+            got: seen.kind,
+        }),
     }
 }
 
@@ -176,27 +189,27 @@ impl Query {
 }
 
 impl FromStr for Query {
-    type Err = String;
+    type Err = SyntaxError;
 
     /// Parses the compact form above (words separated by single spaces or more).
-    fn from_str(text: &str) -> Result<Query, String> {
+    fn from_str(text: &str) -> Result<Query, SyntaxError> {
         let text = text.trim();
         let (word, rest) = match text.split_once(char::is_whitespace) {
             Some((w, r)) => (w, r.trim()),
             None => (text, ""),
         };
-        let argument = |what: &str| -> Result<String, String> {
+        let argument = |what: &str| -> Result<String, SyntaxError> {
             if rest.is_empty() || rest.contains(char::is_whitespace) {
-                Err(format!("`{word}` takes one {what}: `{word} <{what}>`"))
+                Err(format!("`{word}` takes one {what}: `{word} <{what}>`").into())
             } else {
                 Ok(rest.to_string())
             }
         };
-        let none = |q: Query| -> Result<Query, String> {
+        let none = |q: Query| -> Result<Query, SyntaxError> {
             if rest.is_empty() {
                 Ok(q)
             } else {
-                Err(format!("`{word}` takes nothing after it"))
+                Err(format!("`{word}` takes nothing after it").into())
             }
         };
         match word {
@@ -209,7 +222,7 @@ impl FromStr for Query {
             "json" => {
                 let pointer = argument("pointer")?;
                 if !pointer.starts_with('/') {
-                    return Err(format!("a JSON pointer starts with `/`: `{pointer}`"));
+                    return Err(format!("a JSON pointer starts with `/`: `{pointer}`").into());
                 }
                 Ok(Query::Json(pointer))
             }
@@ -230,7 +243,8 @@ impl FromStr for Query {
             other => Err(format!(
                 "unknown query `{other}` (one of status, header, headers, json, location, \
                  location_param, body, walk, login, jwt, jwt_header, jwt_claim, var, step)"
-            )),
+            )
+            .into()),
         }
     }
 }
@@ -313,10 +327,7 @@ mod tests {
     fn json_of_a_body_that_is_not_json_is_an_error() {
         let seen = Observed::response(200, Default::default(), b"<html>".to_vec());
         let q: Query = "json /a".parse().unwrap();
-        assert_eq!(
-            eval_query(&q, &seen, &NoLookup),
-            Err("the body is not JSON".into())
-        );
+        assert_eq!(eval_query(&q, &seen, &NoLookup), Err(QueryError::NotJson));
     }
 
     #[test]
@@ -331,7 +342,12 @@ mod tests {
         assert_eq!(read(&jwt, "jwt_claim aud"), Ok(None));
         assert_eq!(read(&walk, "walk pages"), Ok(Some(json!(3))));
         assert_eq!(read(&walk, "walk /header/kid"), Ok(Some(json!("k1"))));
-        assert!(read(&walk, "jwt pages").unwrap_err().contains("walk step"));
+        assert!(
+            read(&walk, "jwt pages")
+                .unwrap_err()
+                .to_string()
+                .contains("walk step")
+        );
         assert!(read(&response(), "login credentials_refused").is_err());
     }
 

@@ -6,7 +6,17 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-use crate::http::Session;
+use crate::http::{HttpError, Session};
+
+/// Why a walk stopped before its end (a page the target answered wrongly is counted in the
+/// summary, not an error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WalkError {
+    #[error("page {page}: {source}")]
+    Page { page: usize, source: HttpError },
+    #[error("page {0} is not JSON")]
+    NotJson(usize),
+}
 
 /// Walks from `start`; `patient_id` is the compartment every resource must belong to.
 pub async fn walk(
@@ -15,7 +25,7 @@ pub async fn walk(
     bearer: &str,
     patient_id: &str,
     max_pages: usize,
-) -> Result<Value, String> {
+) -> Result<Value, WalkError> {
     let origin = start.origin();
     let mut next = Some(start.clone());
     let mut seen_links = HashSet::new();
@@ -37,13 +47,16 @@ pub async fn walk(
         let res = session
             .fetch(request)
             .await
-            .map_err(|e| format!("page {}: {e}", pages + 1))?;
+            .map_err(|source| WalkError::Page {
+                page: pages + 1,
+                source,
+            })?;
         pages += 1;
         if !(200..300).contains(&res.status) {
             bad_status += 1;
             break;
         }
-        let page = res.json().ok_or(format!("page {pages} is not JSON"))?;
+        let page = res.json().ok_or(WalkError::NotJson(pages))?;
         if page["resourceType"] != "Bundle" || page["type"] != "searchset" {
             not_searchset += 1;
         }

@@ -132,7 +132,7 @@ impl Journey<'_> {
     ) -> Result<Url, LoginError> {
         let driver = Chromedriver::start(&self.settings.chromedriver)
             .await
-            .map_err(|e| fail(0, e))?;
+            .map_err(|e| fail(0, e.to_string()))?;
         let capabilities = self.capabilities(&driver);
         let base = driver.base_url();
         let (_, session) = browser.insert((driver, None));

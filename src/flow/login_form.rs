@@ -52,6 +52,8 @@ impl std::fmt::Display for LoginError {
     }
 }
 
+impl std::error::Error for LoginError {}
+
 /// A member's credentials.
 pub struct Credentials<'a> {
     pub username: &'a str,
@@ -169,7 +171,10 @@ impl Drive<'_> {
         let settings = self.settings;
         let mut submitted_password = false;
         for step in 1..=settings.max_steps {
-            let res = session.fetch(request).await.map_err(|e| fail(step, e))?;
+            let res = session
+                .fetch(request)
+                .await
+                .map_err(|e| fail(step, e.to_string()))?;
             let status = StatusCode::from_u16(res.status).unwrap_or(StatusCode::BAD_GATEWAY);
             if status.is_redirection() {
                 let location = res

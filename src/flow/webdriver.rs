@@ -68,14 +68,35 @@ pub struct Chromedriver {
     scratch: PathBuf,
 }
 
+/// Why chromedriver did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverStartError {
+    #[error("cannot create a browser profile directory: {0}")]
+    Scratch(std::io::Error),
+    #[error("no free loopback port: {0}")]
+    Port(std::io::Error),
+    #[error("cannot start chromedriver {}: {source}", .path.display())]
+    Spawn {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("chromedriver exited at start ({0})")]
+    Exited(std::process::ExitStatus),
+    #[error("not ready within {START_TIMEOUT:?}")]
+    NotReady,
+    #[error("cannot build the WebDriver client: {0}")]
+    Client(#[from] reqwest::Error),
+    #[error("chromedriver did not start: {0}")]
+    GaveUp(Box<DriverStartError>),
+}
+
 impl Chromedriver {
     /// Starts `path` on a free loopback port and waits until it is ready (bounded).
-    pub async fn start(path: &Path) -> Result<Chromedriver, String> {
-        let mut last = String::new();
+    pub async fn start(path: &Path) -> Result<Chromedriver, DriverStartError> {
+        let mut last = DriverStartError::NotReady;
         for _ in 0..START_ATTEMPTS {
-            let scratch = scratch_dir()
-                .map_err(|e| format!("cannot create a browser profile directory: {e}"))?;
-            let port = free_port().map_err(|e| format!("no free loopback port: {e}"))?;
+            let scratch = scratch_dir().map_err(DriverStartError::Scratch)?;
+            let port = free_port().map_err(DriverStartError::Port)?;
             let spawned = Command::new(path)
                 .arg(format!("--port={port}"))
                 .stdin(Stdio::null())
@@ -87,7 +108,10 @@ impl Chromedriver {
                 Ok(c) => c,
                 Err(e) => {
                     let _ = std::fs::remove_dir_all(&scratch);
-                    return Err(format!("cannot start chromedriver {}: {e}", path.display()));
+                    return Err(DriverStartError::Spawn {
+                        path: path.to_path_buf(),
+                        source: e,
+                    });
                 }
             };
             let mut driver = Chromedriver {
@@ -101,7 +125,7 @@ impl Chromedriver {
                 Err(e) => last = e,
             }
         }
-        Err(format!("chromedriver did not start: {last}"))
+        Err(DriverStartError::GaveUp(Box::new(last)))
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -114,13 +138,13 @@ impl Chromedriver {
         self.scratch.join("profile")
     }
 
-    async fn wait_ready(&mut self) -> Result<(), String> {
+    async fn wait_ready(&mut self) -> Result<(), DriverStartError> {
         let http = client()?;
         let status = format!("{}/status", self.base_url());
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if let Ok(Some(exit)) = self.child.try_wait() {
-                return Err(format!("chromedriver exited at start ({exit})"));
+                return Err(DriverStartError::Exited(exit));
             }
             let ready = http
                 .get(&status)
@@ -135,7 +159,7 @@ impl Chromedriver {
                 return Ok(());
             }
             if Instant::now() > deadline {
-                return Err(format!("not ready within {START_TIMEOUT:?}"));
+                return Err(DriverStartError::NotReady);
             }
             sleep(Duration::from_millis(50)).await;
         }
@@ -165,11 +189,8 @@ impl Drop for Chromedriver {
 }
 
 /// An HTTP client for chromedriver: loopback, so never through a proxy from the environment.
-fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .map_err(|e| format!("cannot build the WebDriver client: {e}"))
+fn client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder().no_proxy().build()
 }
 
 /// A port that was free a moment ago (chromedriver needs an explicit one).
@@ -215,7 +236,7 @@ impl Session {
         capabilities: Value,
         command_timeout: Duration,
     ) -> Result<Session, WebDriverError> {
-        let http = client().map_err(WebDriverError::transport)?;
+        let http = client().map_err(|e| WebDriverError::transport(e.to_string()))?;
         let body = json!({ "capabilities": { "alwaysMatch": capabilities } });
         let value = call(
             http.post(format!("{base_url}/session")).json(&body),

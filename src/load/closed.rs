@@ -3,6 +3,7 @@
 //! run's own recorder measures them (to the end of the body). goose's own metrics, telnet
 //! and websocket controllers and its report are off.
 
+use super::error::LoadError;
 use std::sync::Arc;
 
 use goose::client::GooseClientBuilder;
@@ -39,7 +40,7 @@ impl Shape {
     }
 
     /// A test plan as given (`users,time;...`, time as goose takes it: `30s`, `1m`, `90`).
-    pub fn plan(plan: &str) -> Result<Shape, String> {
+    pub fn plan(plan: &str) -> Result<Shape, LoadError> {
         let mut secs = 0u64;
         for step in plan.split(';') {
             let (users, time) = step
@@ -90,7 +91,7 @@ pub async fn run(
     ctx: Arc<Ctx>,
     transactions: Arc<Vec<traffic::Transaction>>,
     shape: &Shape,
-) -> Result<&'static str, String> {
+) -> Result<&'static str, LoadError> {
     let mut config = GooseConfiguration::default();
     config.host = Some(ctx.target.root.clone());
     config.quiet = 1;

@@ -4,6 +4,7 @@
 //! then writes `load.json` and `latency.html`, judges the thresholds and maps them to the
 //! exit code.
 
+use super::error::LoadError;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,8 +19,9 @@ use super::target::{LoadTarget, Member};
 use super::threshold::{Threshold, judge_all};
 use super::traffic::{self, Ctx};
 use super::{closed, open, output};
-use crate::run::{EXIT_FAILED, EXIT_HARNESS_ERROR, EXIT_PASS, EXIT_USAGE};
-use crate::target::prepare::{Choice, PrepareError, prepare};
+use crate::exit::Stop;
+use crate::run::{EXIT_FAILED, EXIT_PASS};
+use crate::target::prepare::{Choice, prepare};
 
 /// What `smartcheck load` was asked to do (command-line values override the profile's).
 #[derive(Debug, Clone, Default)]
@@ -40,17 +42,9 @@ pub struct Options {
     pub allow_production: bool,
 }
 
-struct Stop(u8, String);
-
 /// Runs the load test as `options` say and returns the exit code.
 pub async fn run(options: &Options) -> ExitCode {
-    match execute(options).await {
-        Ok(code) => ExitCode::from(code),
-        Err(Stop(code, message)) => {
-            eprintln!("smartcheck load: {message}");
-            ExitCode::from(code)
-        }
-    }
+    crate::exit::finish("load", execute(options).await)
 }
 
 /// The run's settings after the profile and the options are combined.
@@ -68,7 +62,7 @@ struct Plan {
     thresholds: Vec<Threshold>,
 }
 
-fn plan(options: &Options) -> Result<Plan, String> {
+fn plan(options: &Options) -> Result<Plan, LoadError> {
     let name = options
         .profile
         .as_deref()
@@ -138,9 +132,7 @@ fn plan(options: &Options) -> Result<Plan, String> {
 }
 
 async fn execute(options: &Options) -> Result<u8, Stop> {
-    let usage = |m: String| Stop(EXIT_USAGE, m);
-    let harness = |m: String| Stop(EXIT_HARNESS_ERROR, m);
-    let plan = plan(options).map_err(usage)?;
+    let plan = plan(options)?;
     let needs_members = plan.profile.needs_members();
     let wanted_members = if needs_members {
         plan.members.max(1)
@@ -149,7 +141,7 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
     };
     let (target, server) = prepare_target(options, wanted_members).await?;
     if needs_members && target.members.is_empty() {
-        return Err(usage(format!(
+        return Err(Stop::usage(format!(
             "the {} profile needs members who can sign in; the target profile gives none \
              (members with username and password_env)",
             plan.profile.name
@@ -172,7 +164,7 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
         .collect();
     let pool = TokenPool::fill(&target, &pool_members, plan.profile.needs_directory(), 8)
         .await
-        .map_err(|e| harness(format!("cannot fill the token pool: {e}")))?;
+        .map_err(|e| Stop::harness(format!("cannot fill the token pool: {e}")))?;
     let pool_stats = PoolStats {
         members: pool.members(),
         directory_token: pool.directory().is_some(),
@@ -219,7 +211,7 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
     if let Some(server) = server {
         server.shutdown().await;
     }
-    let (stopped_by, dropped) = outcome.map_err(harness)?;
+    let (stopped_by, dropped) = outcome.map_err(Stop::harness)?;
     let (total, endpoints, timeline) = recorder.finish(elapsed);
     let mut report = LoadReport {
         schema_version: SCHEMA_VERSION,
@@ -239,11 +231,11 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
         thresholds: Vec::new(),
     };
     report.thresholds = judge_all(&plan.thresholds, &report);
-    output::write(&options.out, &report).map_err(harness)?;
+    output::write(&options.out, &report)?;
     output::print_summary(&report, &options.out);
     if report.total.successes == 0 {
-        return Err(harness(
-            "no request succeeded: the target did not answer as expected (see load.json)".into(),
+        return Err(Stop::harness(
+            "no request succeeded: the target did not answer as expected (see load.json)",
         ));
     }
     Ok(if report.thresholds.iter().all(|v| v.passed) {
@@ -257,7 +249,7 @@ async fn run_model(
     plan: &Plan,
     ctx: Arc<Ctx>,
     transactions: Arc<Vec<traffic::Transaction>>,
-) -> Result<(&'static str, u64), String> {
+) -> Result<(&'static str, u64), LoadError> {
     match (&plan.closed, plan.open) {
         (Some(shape), _) => closed::run(ctx, transactions, shape).await.map(|s| (s, 0)),
         (None, Some(shape)) => open::run(ctx, transactions, shape).await,
@@ -271,8 +263,6 @@ async fn prepare_target(
     options: &Options,
     members: usize,
 ) -> Result<(LoadTarget, Option<reference_server::RunningServer>), Stop> {
-    let usage = |m: String| Stop(EXIT_USAGE, m);
-    let harness = |m: String| Stop(EXIT_HARNESS_ERROR, m);
     let choice = match &options.target {
         None => {
             let mut config = reference_server::Config::ephemeral();
@@ -284,12 +274,7 @@ async fn prepare_target(
             allow_production: options.allow_production,
         },
     };
-    let prepared = prepare(choice, &|name| std::env::var(name).ok())
-        .await
-        .map_err(|e| match e {
-            PrepareError::Profile(_) | PrepareError::Production(_) => usage(e.to_string()),
-            _ => harness(e.to_string()),
-        })?;
+    let prepared = prepare(choice, &|name| std::env::var(name).ok()).await?;
     let Some((profile, secrets)) = &prepared.remote else {
         let server = prepared
             .server
@@ -306,8 +291,8 @@ async fn prepare_target(
                 }
             })
             .collect();
-        let target =
-            LoadTarget::from_vars(&prepared.name, &prepared.vars, generated).map_err(harness)?;
+        let target = LoadTarget::from_vars(&prepared.name, &prepared.vars, generated)
+            .map_err(Stop::harness)?;
         return Ok((target, prepared.server));
     };
     let members = profile
@@ -320,7 +305,7 @@ async fn prepare_target(
         })
         .collect();
     let (vars, access) = (&prepared.vars, prepared.access.clone());
-    let mut target = LoadTarget::from_vars(&profile.name, vars, members).map_err(usage)?;
+    let mut target = LoadTarget::from_vars(&profile.name, vars, members)?;
     target.production = profile.production;
     target.access = access;
     if !target.is_loopback() {

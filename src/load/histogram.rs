@@ -3,6 +3,7 @@
 //! merged before thresholds are judged (a percentile of merged histograms is exact to the
 //! histogram's precision; an average of percentiles is not).
 
+use super::error::LoadError;
 use std::time::Duration;
 
 use base64::Engine;
@@ -42,10 +43,10 @@ impl Latency {
     }
 
     /// Adds every value of `other`.
-    pub fn merge(&mut self, other: &Latency) -> Result<(), String> {
+    pub fn merge(&mut self, other: &Latency) -> Result<(), LoadError> {
         self.0
             .add(&other.0)
-            .map_err(|e| format!("cannot merge histograms: {e:?}"))
+            .map_err(|e| LoadError::Histogram(format!("cannot merge: {e:?}")))
     }
 
     /// How many latencies were recorded.
@@ -102,22 +103,22 @@ impl Latency {
     }
 
     /// The V2 + DEFLATE serialization, base64.
-    pub fn to_base64(&self) -> Result<String, String> {
+    pub fn to_base64(&self) -> Result<String, LoadError> {
         let mut bytes = Vec::new();
         V2DeflateSerializer::new()
             .serialize(&self.0, &mut bytes)
-            .map_err(|e| format!("cannot serialize a histogram: {e:?}"))?;
+            .map_err(|e| LoadError::Histogram(format!("cannot serialize: {e:?}")))?;
         Ok(STANDARD.encode(bytes))
     }
 
     /// Reads what [`Latency::to_base64`] wrote (or any V2 histogram, e.g. from another tool).
-    pub fn from_base64(text: &str) -> Result<Latency, String> {
+    pub fn from_base64(text: &str) -> Result<Latency, LoadError> {
         let bytes = STANDARD
             .decode(text.trim())
-            .map_err(|e| format!("histogram is not base64: {e}"))?;
+            .map_err(|e| LoadError::Histogram(format!("not base64: {e}")))?;
         let mut h: Histogram<u64> = Deserializer::new()
             .deserialize(&mut std::io::Cursor::new(bytes))
-            .map_err(|e| format!("not a V2 histogram: {e:?}"))?;
+            .map_err(|e| LoadError::Histogram(format!("not a V2 histogram: {e:?}")))?;
         h.auto(true);
         Ok(Latency(h))
     }
@@ -162,8 +163,18 @@ mod tests {
 
     #[test]
     fn garbage_is_refused_with_a_message() {
-        assert!(Latency::from_base64("%%%").unwrap_err().contains("base64"));
-        assert!(Latency::from_base64("AAAA").unwrap_err().contains("V2"));
+        assert!(
+            Latency::from_base64("%%%")
+                .unwrap_err()
+                .to_string()
+                .contains("base64")
+        );
+        assert!(
+            Latency::from_base64("AAAA")
+                .unwrap_err()
+                .to_string()
+                .contains("V2")
+        );
     }
 
     #[test]

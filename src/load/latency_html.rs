@@ -13,6 +13,8 @@ use std::time::Duration;
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use crate::report::ReportError;
+
 use super::model::{EndpointStats, LoadReport, Model, Percentiles};
 use super::svg::{Bar, BarChart, LineChart, Series, bar_chart, line_chart, short};
 
@@ -94,11 +96,11 @@ struct Charts {
 }
 
 /// The latency report of a load run. Template values are HTML-escaped by tera.
-pub fn render(report: &LoadReport) -> Result<String, String> {
+pub fn render(report: &LoadReport) -> Result<String, ReportError> {
     let mut tera = Tera::default();
     // Named `.html` so tera escapes every value.
     tera.add_raw_template("latency.html", TEMPLATE)
-        .map_err(|e| format!("latency template: {e}"))?;
+        .map_err(|e| ReportError::template("latency template", &e))?;
     // The same escaping as report.html (text and quoted attributes only).
     tera.set_escape_fn(smartcheck_common::html::escape);
     let corrected =
@@ -117,7 +119,7 @@ pub fn render(report: &LoadReport) -> Result<String, String> {
     ctx.insert("fill", &fixed(report.pool.fill_secs, 1));
     ctx.insert("report", report);
     tera.render("latency.html", &ctx)
-        .map_err(|e| format!("cannot render latency.html: {e:?}"))
+        .map_err(|e| ReportError::template("cannot render latency.html", &e))
 }
 
 fn header(r: &LoadReport) -> Header<'_> {

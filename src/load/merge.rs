@@ -5,6 +5,7 @@
 //! The runs are taken as simultaneous: second `i` of each timeline is added to second `i`
 //! of the merged one, and the merged rate is the requests over the longest elapsed time.
 
+use super::error::LoadError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,42 +14,34 @@ use super::histogram::Latency;
 use super::model::{EndpointStats, LoadReport, Percentiles, SCHEMA_VERSION, Second};
 use super::output;
 use super::threshold::{Threshold, judge_all};
-use crate::run::{EXIT_FAILED, EXIT_HARNESS_ERROR, EXIT_PASS, EXIT_USAGE};
+use crate::exit::{EXIT_FAILED, EXIT_PASS, Stop};
 
 /// Reads, merges, judges and writes; returns the exit code (as `smartcheck load`'s).
 pub fn run(inputs: &[PathBuf], rules: &[String], out: &Path) -> ExitCode {
-    let fail = |code: u8, message: String| {
-        eprintln!("smartcheck load-merge: {message}");
-        ExitCode::from(code)
-    };
-    let thresholds: Vec<Threshold> = match rules.iter().map(|r| r.parse()).collect() {
-        Ok(t) => t,
-        Err(e) => return fail(EXIT_USAGE, e),
-    };
-    let mut reports = Vec::new();
-    for path in inputs {
-        match read(path) {
-            Ok(r) => reports.push(r),
-            Err(e) => return fail(EXIT_USAGE, e),
-        }
-    }
-    let mut merged = match merge(&reports) {
-        Ok(m) => m,
-        Err(e) => return fail(EXIT_USAGE, e),
-    };
+    crate::exit::finish("load-merge", execute(inputs, rules, out))
+}
+
+fn execute(inputs: &[PathBuf], rules: &[String], out: &Path) -> Result<u8, Stop> {
+    let thresholds: Vec<Threshold> = rules
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<_, LoadError>>()?;
+    let reports = inputs
+        .iter()
+        .map(|path| read(path))
+        .collect::<Result<Vec<_>, LoadError>>()?;
+    let mut merged = merge(&reports)?;
     merged.thresholds = judge_all(&thresholds, &merged);
-    if let Err(e) = output::write(out, &merged) {
-        return fail(EXIT_HARNESS_ERROR, e);
-    }
+    output::write(out, &merged)?;
     output::print_summary(&merged, out);
-    ExitCode::from(if merged.thresholds.iter().all(|v| v.passed) {
+    Ok(if merged.thresholds.iter().all(|v| v.passed) {
         EXIT_PASS
     } else {
         EXIT_FAILED
     })
 }
 
-fn read(path: &Path) -> Result<LoadReport, String> {
+fn read(path: &Path) -> Result<LoadReport, LoadError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let report: LoadReport =
@@ -58,13 +51,14 @@ fn read(path: &Path) -> Result<LoadReport, String> {
             "{}: schema_version {} (this smartcheck reads {SCHEMA_VERSION})",
             path.display(),
             report.schema_version
-        ));
+        )
+        .into());
     }
     Ok(report)
 }
 
 /// The merged report (thresholds not judged yet).
-pub fn merge(reports: &[LoadReport]) -> Result<LoadReport, String> {
+pub fn merge(reports: &[LoadReport]) -> Result<LoadReport, LoadError> {
     let first = reports.first().ok_or("nothing to merge")?;
     if let Some(other) = reports
         .iter()
@@ -73,7 +67,8 @@ pub fn merge(reports: &[LoadReport]) -> Result<LoadReport, String> {
         return Err(format!(
             "cannot merge a {:?} run with a {:?} run: their latencies mean different things",
             first.params.model, other.params.model
-        ));
+        )
+        .into());
     }
     let elapsed = reports.iter().map(|r| r.elapsed_secs).fold(0.0, f64::max);
     let mut total = first.total.clone();
@@ -142,14 +137,14 @@ fn unique<'a>(values: impl Iterator<Item = &'a str>) -> String {
     seen.join("+")
 }
 
-fn add_hist(into: &mut Option<Latency>, from: &Option<Latency>) -> Result<(), String> {
+fn add_hist(into: &mut Option<Latency>, from: &Option<Latency>) -> Result<(), LoadError> {
     match (into.as_mut(), from) {
         (Some(a), Some(b)) => a.merge(b),
         _ => Ok(()),
     }
 }
 
-fn add_stats(into: &mut EndpointStats, from: &EndpointStats) -> Result<(), String> {
+fn add_stats(into: &mut EndpointStats, from: &EndpointStats) -> Result<(), LoadError> {
     into.requests += from.requests;
     into.successes += from.successes;
     into.failures += from.failures;
@@ -187,7 +182,7 @@ fn empty_second(n: u64, like: &Second) -> Second {
     }
 }
 
-fn add_second(into: &mut Second, from: &Second) -> Result<(), String> {
+fn add_second(into: &mut Second, from: &Second) -> Result<(), LoadError> {
     into.requests += from.requests;
     into.failures += from.failures;
     into.users += from.users;

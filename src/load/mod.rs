@@ -4,6 +4,7 @@
 
 pub mod closed;
 pub mod command;
+pub mod error;
 pub mod histogram;
 pub mod latency_html;
 pub mod merge;

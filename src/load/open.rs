@@ -4,6 +4,7 @@
 //! request is timed from its intended send time too, so a stalled server shows in the
 //! corrected figures instead of slowing the generator down (coordinated omission).
 
+use super::error::LoadError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -31,7 +32,7 @@ pub async fn run(
     ctx: Arc<Ctx>,
     transactions: Arc<Vec<traffic::Transaction>>,
     shape: Shape,
-) -> Result<(&'static str, u64), String> {
+) -> Result<(&'static str, u64), LoadError> {
     let client = ctx
         .target
         .client_builder()

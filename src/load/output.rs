@@ -5,17 +5,13 @@ use std::path::Path;
 
 use super::latency_html;
 use super::model::LoadReport;
+use crate::report::ReportError;
 
 /// Writes `load.json` and `latency.html` into `out` (created if needed).
-pub fn write(out: &Path, report: &LoadReport) -> Result<(), String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let json = serde_json::to_string_pretty(report).map_err(|e| format!("load.json: {e}"))?;
+pub fn write(out: &Path, report: &LoadReport) -> Result<(), ReportError> {
+    let json = serde_json::to_string_pretty(report)?;
     let html = latency_html::render(report)?;
-    for (name, text) in [("load.json", json), ("latency.html", html)] {
-        let path = out.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
-    Ok(())
+    crate::report::write_files(out, &[("load.json", json), ("latency.html", html)])
 }
 
 /// The end-of-run summary on stdout.

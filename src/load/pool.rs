@@ -3,6 +3,7 @@
 //! the client-credentials grant, and a refresher that renews each before it expires.
 //! Tokens never leave this module except as bearer headers; errors never contain them.
 
+use super::error::LoadError;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -100,7 +101,7 @@ impl TokenPool {
         members: &[Member],
         directory: bool,
         parallel: usize,
-    ) -> Result<TokenPool, String> {
+    ) -> Result<TokenPool, LoadError> {
         let mut pool = TokenPool::default();
         if directory {
             let client = target
@@ -177,7 +178,7 @@ pub async fn login(
     target: &LoadTarget,
     member: &Member,
     rec: Option<&Recorder>,
-) -> Result<MemberToken, String> {
+) -> Result<MemberToken, LoadError> {
     let pa = target
         .patient_access_client
         .as_ref()
@@ -229,7 +230,7 @@ pub async fn login(
                 started,
                 "member login (authorize to code)",
             );
-            return Err(e.to_string());
+            return Err(LoadError::Target(e.to_string()));
         }
     };
     let code = redirect
@@ -280,7 +281,7 @@ pub async fn refresh(
     target: &LoadTarget,
     token: &MemberToken,
     rec: &Recorder,
-) -> Result<(String, Duration), String> {
+) -> Result<(String, Duration), LoadError> {
     let pa = target
         .patient_access_client
         .as_ref()
@@ -288,9 +289,9 @@ pub async fn refresh(
     let refresh = token
         .refresh
         .as_deref()
-        .ok_or("the member has no refresh token")?;
+        .ok_or(LoadError::Target("the member has no refresh token".into()))?;
     if !rec.start_request() {
-        return Err("the request budget is spent".into());
+        return Err(LoadError::Target("the request budget is spent".into()));
     }
     let started = Instant::now();
     let sent = client
@@ -310,7 +311,7 @@ pub async fn refresh(
         Err(_) => (Answer::Transport, None),
     };
     rec.record("token refresh", answer, Some(started.elapsed()), None);
-    let (status, body) = body.ok_or("no JSON answer")?;
+    let (status, body) = body.ok_or(LoadError::Target("no JSON answer".into()))?;
     access_token(&token_body(status, Some(body))?)
 }
 
@@ -318,7 +319,7 @@ async fn client_credentials(
     client: &reqwest::Client,
     target: &LoadTarget,
     pd: &Client,
-) -> Result<MemberToken, String> {
+) -> Result<MemberToken, LoadError> {
     let res = client
         .post(&target.token)
         .basic_auth(&pd.id, Some(&pd.secret))
@@ -342,20 +343,23 @@ async fn client_credentials(
 }
 
 /// The token response's JSON, or why it is not one (the OAuth error code, never the body).
-fn token_body(status: u16, body: Option<Value>) -> Result<Value, String> {
-    let body = body.ok_or(format!("token endpoint answered {status} without JSON"))?;
+fn token_body(status: u16, body: Option<Value>) -> Result<Value, LoadError> {
+    let body = body.ok_or_else(|| {
+        LoadError::Target(format!("token endpoint answered {status} without JSON"))
+    })?;
     if status != 200 {
         let error = body["error"].as_str().unwrap_or("no error code");
-        return Err(format!("token endpoint answered {status} ({error})"));
+        let problem = format!("token endpoint answered {status} ({error})");
+        return Err(LoadError::Target(problem));
     }
     Ok(body)
 }
 
 /// The access token and its lifetime from a token response.
-pub fn access_token(body: &Value) -> Result<(String, Duration), String> {
-    let access = body["access_token"]
-        .as_str()
-        .ok_or("the token response has no access_token")?;
+pub fn access_token(body: &Value) -> Result<(String, Duration), LoadError> {
+    let access = body["access_token"].as_str().ok_or(LoadError::Target(
+        "the token response has no access_token".into(),
+    ))?;
     // Without expires_in, assume an hour (RFC 6749 5.1 makes it RECOMMENDED only).
     let expires_in = body["expires_in"].as_u64().unwrap_or(3600).max(1);
     Ok((access.to_string(), Duration::from_secs(expires_in)))

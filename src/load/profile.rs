@@ -2,6 +2,7 @@
 //! The format is documented in `scenarios/load/README.md`; the built-in profiles are
 //! embedded so the binary runs anywhere, and a path to any other file works too.
 
+use super::error::LoadError;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -134,7 +135,7 @@ impl Kind {
 
 impl LoadProfile {
     /// A built-in profile by name, or a TOML file by path.
-    pub fn load(name_or_path: &str) -> Result<LoadProfile, String> {
+    pub fn load(name_or_path: &str) -> Result<LoadProfile, LoadError> {
         let (origin, text) = match BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
             Some((n, text)) => (format!("scenarios/load/{n}.toml"), text.to_string()),
             None if name_or_path.ends_with(".toml") => {
@@ -148,7 +149,8 @@ impl LoadProfile {
                     "no load profile {name_or_path:?}: built-in profiles are {} (or give a path \
                      ending in .toml)",
                     known.join(", ")
-                ));
+                )
+                .into());
             }
         };
         let profile: LoadProfile = toml::from_str(&text).map_err(|e| format!("{origin}: {e}"))?;
@@ -164,7 +166,7 @@ impl LoadProfile {
             .collect()
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), LoadError> {
         if self.transactions.is_empty() {
             return Err("a profile needs at least one [[transaction]]".into());
         }
@@ -204,7 +206,7 @@ impl LoadProfile {
 }
 
 /// `"500ms"`, `"30s"`, `"2m"`, `"1h"`, or a plain number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, LoadError> {
     let t = text.trim();
     let split = t
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -219,15 +221,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" => value * 60.0,
         "h" => value * 3600.0,
         other => {
-            return Err(format!(
-                "bad duration unit {other:?} in {text:?} (ms, s, m, h)"
-            ));
+            return Err(format!("bad duration unit {other:?} in {text:?} (ms, s, m, h)").into());
         }
     };
     if !secs.is_finite() || secs <= 0.0 || secs > 7.0 * 24.0 * 3600.0 {
-        return Err(format!(
-            "duration {text:?} must be above 0 and at most a week"
-        ));
+        return Err(format!("duration {text:?} must be above 0 and at most a week").into());
     }
     Ok(Duration::from_secs_f64(secs))
 }
@@ -248,6 +246,7 @@ mod tests {
     #[test]
     fn an_unknown_profile_names_the_known_ones() {
         let e = LoadProfile::load("nope").unwrap_err();
+        let e = e.to_string();
         assert!(e.contains("member-mix") && e.contains("healthz"), "{e}");
     }
 

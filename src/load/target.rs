@@ -2,6 +2,7 @@
 //! and whether the target is production or off the machine. Built from the same variables
 //! as the conformance run (the bundled server's or a target profile's).
 
+use super::error::LoadError;
 use crate::scenario::vars::Vars;
 use crate::target::access::Access;
 
@@ -61,7 +62,11 @@ impl std::fmt::Debug for LoadTarget {
 
 impl LoadTarget {
     /// From a run's variables (`patient_access`, `token`, `client_id`, ...).
-    pub fn from_vars(name: &str, vars: &Vars, members: Vec<Member>) -> Result<LoadTarget, String> {
+    pub fn from_vars(
+        name: &str,
+        vars: &Vars,
+        members: Vec<Member>,
+    ) -> Result<LoadTarget, LoadError> {
         let get = |k: &str| vars.text(k);
         let patient_access = get("patient_access").ok_or("the target has no Patient Access URL")?;
         let root = url::Url::parse(&patient_access)

@@ -23,6 +23,7 @@
 //! when the report has them, else the raw ones. A rule whose endpoint is not in the report,
 //! or made no request, fails with no measured figure: no evidence is not a pass.
 
+use super::error::LoadError;
 use std::fmt;
 use std::str::FromStr;
 
@@ -219,16 +220,16 @@ impl fmt::Display for Threshold {
 }
 
 impl FromStr for Threshold {
-    type Err = String;
+    type Err = LoadError;
 
-    fn from_str(text: &str) -> Result<Threshold, String> {
+    fn from_str(text: &str) -> Result<Threshold, LoadError> {
         let rule = text.trim();
-        parse(rule).map_err(|problem| format!("threshold `{rule}`: {problem}"))
+        parse(rule).map_err(|problem| LoadError::Invalid(format!("threshold `{rule}`: {problem}")))
     }
 }
 
 /// Parses a trimmed rule; the error names the problem only (the caller adds the rule).
-fn parse(rule: &str) -> Result<Threshold, String> {
+fn parse(rule: &str) -> Result<Threshold, LoadError> {
     if rule.is_empty() {
         return Err("empty rule; expected [ENDPOINT:]METRIC OP VALUE, e.g. `p95<300ms`".into());
     }
@@ -261,9 +262,7 @@ fn parse(rule: &str) -> Result<Threshold, String> {
     let value = after[op_len..].trim();
 
     if metric_text.is_empty() {
-        return Err(format!(
-            "no metric before `{op_text}`; known: {KNOWN_METRICS}"
-        ));
+        return Err(format!("no metric before `{op_text}`; known: {KNOWN_METRICS}").into());
     }
     let Some(metric) = Metric::parse(metric_text) else {
         let hint = if metric_text.contains(char::is_whitespace) && endpoint.is_none() {
@@ -271,12 +270,10 @@ fn parse(rule: &str) -> Result<Threshold, String> {
         } else {
             ""
         };
-        return Err(format!(
-            "unknown metric `{metric_text}`; known: {KNOWN_METRICS}{hint}"
-        ));
+        return Err(format!("unknown metric `{metric_text}`; known: {KNOWN_METRICS}{hint}").into());
     };
     let Some(op) = Op::parse(op_text) else {
-        return Err(format!("unknown operator `{op_text}`; use <, <=, > or >="));
+        return Err(format!("unknown operator `{op_text}`; use <, <=, > or >=").into());
     };
     let limit = parse_value(metric, value)?;
     Ok(Threshold {
@@ -289,9 +286,9 @@ fn parse(rule: &str) -> Result<Threshold, String> {
 }
 
 /// The limit of `value` in the metric's unit, checking the unit fits the metric.
-fn parse_value(metric: Metric, value: &str) -> Result<f64, String> {
+fn parse_value(metric: Metric, value: &str) -> Result<f64, LoadError> {
     if value.is_empty() {
-        return Err(format!("no value after the operator; {}", expects(metric)));
+        return Err(format!("no value after the operator; {}", expects(metric)).into());
     }
     // The number ends at its last digit (or point); what follows is the unit.
     let split = value
@@ -299,16 +296,16 @@ fn parse_value(metric: Metric, value: &str) -> Result<f64, String> {
         .map_or(0, |i| i + 1);
     let (number, unit) = (value[..split].trim(), value[split..].trim());
     if number.is_empty() {
-        return Err(format!("`{value}` is not a number; {}", expects(metric)));
+        return Err(format!("`{value}` is not a number; {}", expects(metric)).into());
     }
     let n: f64 = number
         .parse()
         .map_err(|_| format!("`{number}` is not a number; {}", expects(metric)))?;
     if !n.is_finite() {
-        return Err(format!("`{number}` is not a finite number"));
+        return Err(format!("`{number}` is not a finite number").into());
     }
     if n < 0.0 {
-        return Err(format!("negative limit `{number}`; limits are 0 or more"));
+        return Err(format!("negative limit `{number}`; limits are 0 or more").into());
     }
     // `+ 0.0` turns -0 into 0.
     let n = n + 0.0;
@@ -319,25 +316,23 @@ fn parse_value(metric: Metric, value: &str) -> Result<f64, String> {
         (Metric::ErrorRate, "%") => n,
         (Metric::Rps, "" | "req/s") => n,
         (Metric::Latency(_) | Metric::ErrorRate, "") => {
-            return Err(format!("`{value}` has no unit; {}", expects(metric)));
+            return Err(format!("`{value}` has no unit; {}", expects(metric)).into());
         }
         (_, "ms" | "s" | "%" | "req/s") => {
-            return Err(format!(
-                "unit `{unit}` does not fit {metric}; {}",
-                expects(metric)
-            ));
+            return Err(format!("unit `{unit}` does not fit {metric}; {}", expects(metric)).into());
         }
         _ => {
-            return Err(format!("unknown unit `{unit}`; {}", expects(metric)));
+            return Err(format!("unknown unit `{unit}`; {}", expects(metric)).into());
         }
     };
     if metric == Metric::ErrorRate && limit > 100.0 {
         return Err(format!(
             "error-rate limit `{value}` is above 100% (it is a share of all requests)"
-        ));
+        )
+        .into());
     }
     if !limit.is_finite() {
-        return Err(format!("`{value}` is too large"));
+        return Err(format!("`{value}` is too large").into());
     }
     Ok(limit)
 }

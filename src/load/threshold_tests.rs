@@ -6,6 +6,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 
 use super::*;
+use crate::load::error::LoadError;
 use crate::load::histogram::Latency;
 use crate::load::model::{Model, PoolStats, RunParams, SCHEMA_VERSION};
 
@@ -17,7 +18,7 @@ fn t(rule: &str) -> Threshold {
 fn err(rule: &str) -> String {
     match rule.parse::<Threshold>() {
         Ok(t) => panic!("{rule:?} should not parse, got {t:?}"),
-        Err(e) => e,
+        Err(e) => e.to_string(),
     }
 }
 
@@ -435,7 +436,7 @@ proptest! {
             op,
             limit,
         };
-        let back: Threshold = canonical.to_string().parse().map_err(TestCaseError::fail)?;
+        let back: Threshold = canonical.to_string().parse().map_err(|e: LoadError| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&back.endpoint, &canonical.endpoint);
         prop_assert_eq!(back.metric, metric);
         prop_assert_eq!(back.op, op);
@@ -454,7 +455,7 @@ proptest! {
             "{}{prefix}{}{}{}{}{}{value}{}",
             ws[1], ws[2], recase(metric.name(), mask), ws[3], op, ws[4], ws[5],
         );
-        let back: Threshold = written.parse().map_err(TestCaseError::fail)?;
+        let back: Threshold = written.parse().map_err(|e: LoadError| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&back.endpoint, &canonical.endpoint);
         prop_assert_eq!(back.metric, metric);
         prop_assert_eq!(back.op, op);

@@ -4,6 +4,7 @@
 //! request, from its intended send time) to the end of its body and recorded under an
 //! endpoint name, so paths with ids are grouped per endpoint.
 
+use super::error::LoadError;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -44,7 +45,7 @@ pub enum Sender<'a> {
 }
 
 impl Sender<'_> {
-    fn builder(&self, method: Method, url: &str) -> Result<RequestBuilder, String> {
+    fn builder(&self, method: Method, url: &str) -> Result<RequestBuilder, LoadError> {
         match self {
             Sender::Goose(user) => {
                 let m = if method == Method::POST {
@@ -53,7 +54,7 @@ impl Sender<'_> {
                     GooseMethod::Get
                 };
                 user.get_request_builder(&m, url)
-                    .map_err(|e| format!("cannot build the request: {e}"))
+                    .map_err(|e| LoadError::Goose(format!("cannot build the request: {e}")))
             }
             Sender::Plain(client) => Ok(client.request(method, url)),
         }

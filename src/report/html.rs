@@ -11,6 +11,8 @@ use std::cmp::Reverse;
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use super::ReportError;
+
 use super::model::{CaseResult, CheckResult, Exchange, Outcome, RunResult, StepResult, Tally};
 use crate::requirements::{Catalogue, Severity};
 
@@ -92,11 +94,11 @@ struct Summary {
 }
 
 /// The HTML report of a run. Template values are HTML-escaped by tera.
-pub fn write_html(run: &RunResult, catalogue: &Catalogue) -> Result<String, String> {
+pub fn write_html(run: &RunResult, catalogue: &Catalogue) -> Result<String, ReportError> {
     let mut tera = Tera::default();
     // Named `.html` so tera escapes every value.
     tera.add_raw_template("report.html", TEMPLATE)
-        .map_err(|e| format!("report template: {e}"))?;
+        .map_err(|e| ReportError::template("report template", &e))?;
     // The reference server's escaping: text and quoted attributes. (Tera's default also
     // escapes `/`, which only matters in unquoted attributes, and the template has none; it
     // would make the transcripts' URLs and JSON bodies a third longer.)
@@ -111,7 +113,7 @@ pub fn write_html(run: &RunResult, catalogue: &Catalogue) -> Result<String, Stri
     ctx.insert("requirements", &requirements);
     ctx.insert("cases", &cases(run, &order));
     tera.render("report.html", &ctx)
-        .map_err(|e| format!("cannot render report.html: {e:?}"))
+        .map_err(|e| ReportError::template("cannot render report.html", &e))
 }
 
 fn checks(run: &RunResult) -> impl Iterator<Item = &CheckResult> {

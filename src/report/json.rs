@@ -23,7 +23,7 @@ struct Document<'a> {
 }
 
 /// The JSON document of a run.
-pub fn write_json(run: &RunResult) -> Result<String, String> {
+pub fn write_json(run: &RunResult) -> Result<String, super::ReportError> {
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         outcome: run.outcome(),
@@ -31,7 +31,7 @@ pub fn write_json(run: &RunResult) -> Result<String, String> {
         check_tally: Tally::of(run.cases.iter().flat_map(|c| &c.checks).map(|k| k.outcome)),
         run,
     };
-    serde_json::to_string_pretty(&doc).map_err(|e| format!("cannot write results.json: {e}"))
+    Ok(serde_json::to_string_pretty(&doc)?)
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use super::model::{CaseResult, Outcome, RunResult};
 use crate::requirements::Severity;
 
 /// The JUnit XML of a run.
-pub fn write_junit(run: &RunResult) -> Result<String, String> {
+pub fn write_junit(run: &RunResult) -> Result<String, super::ReportError> {
     let mut report = Report::new("smartcheck");
     let mut families: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
     for case in &run.cases {
@@ -40,9 +40,7 @@ pub fn write_junit(run: &RunResult) -> Result<String, String> {
         report.add_test_suite(suite);
     }
     report.set_time(Duration::from_millis(run.duration_ms));
-    report
-        .to_string()
-        .map_err(|e| format!("cannot write JUnit XML: {e}"))
+    Ok(report.to_string()?)
 }
 
 fn status(case: &CaseResult) -> TestCaseStatus {

@@ -4,3 +4,51 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod model;
+
+use std::path::{Path, PathBuf};
+
+/// Why a report could not be made or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A report template is broken or does not render (a bug of ours).
+    #[error("{name}: {detail}")]
+    Template { name: &'static str, detail: String },
+    #[error("cannot write JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write JUnit XML: {0}")]
+    Junit(#[from] quick_junit::SerializeError),
+    #[error("cannot write {}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl ReportError {
+    /// A template error of `name` with tera's whole chain of causes.
+    pub fn template(name: &'static str, e: &tera::Error) -> ReportError {
+        let mut detail = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            detail.push_str(": ");
+            detail.push_str(&s.to_string());
+            source = s.source();
+        }
+        ReportError::Template { name, detail }
+    }
+}
+
+/// Writes each `(file name, text)` into `out`, created if needed: the one writer of the
+/// conformance, self-test and load reports.
+pub fn write_files(out: &Path, files: &[(&str, String)]) -> Result<(), ReportError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ReportError::Io { path, source }
+    };
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    for (name, text) in files {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(io(&path))?;
+    }
+    Ok(())
+}

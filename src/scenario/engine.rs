@@ -13,7 +13,7 @@ use crate::check::{Check, Lookup, Observed, Verdict, eval_check, eval_query};
 use crate::report::model::{CaseResult, CheckResult, Outcome, RunResult, StepResult};
 use crate::requirements::{Catalogue, Severity};
 use crate::scenario::model::{Case, Scenario, Step};
-use crate::scenario::steps::{Sessions, execute};
+use crate::scenario::steps::{Sessions, StepError, execute};
 use crate::scenario::vars::{Expansion, Vars, text_of};
 use crate::target::access::Access;
 use crate::transcript::redact::is_secret_name;
@@ -186,7 +186,7 @@ async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue)
             Ok(s) => s,
             Err(e) => {
                 result.outcome = Outcome::Error;
-                result.reason = Some(e);
+                result.reason = Some(e.to_string());
                 break;
             }
         };
@@ -224,7 +224,7 @@ async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue)
         };
         for check in &step.checks {
             let mut judged = match &seen {
-                Err(e) => Judged::new(Outcome::Error, Some(e.clone())),
+                Err(e) => Judged::new(Outcome::Error, Some(e.to_string())),
                 Ok(seen) => judge(check, seen, &lookup, catalogue),
             };
             judged.detail = judged.detail.map(|d| redactor.text(&d));
@@ -234,7 +234,7 @@ async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue)
         }
         match seen {
             Err(e) => {
-                result.reason = Some(redactor.text(&e));
+                result.reason = Some(redactor.text(&e.to_string()));
                 break;
             }
             Ok(seen) => {
@@ -255,21 +255,21 @@ fn captures(
     step: &Step,
     seen: &Observed,
     lookup: &CaseLookup,
-) -> Result<Vec<(String, Value)>, String> {
+) -> Result<Vec<(String, Value)>, StepError> {
     let mut out = Vec::new();
     for (name, capture) in &step.captures {
-        let value =
-            eval_query(&capture.query, seen, lookup).map_err(|e| format!("capture `{name}`: {e}"));
-        match value {
+        let failed = |detail: String| StepError::Capture {
+            name: name.clone(),
+            detail,
+        };
+        match eval_query(&capture.query, seen, lookup) {
             Ok(Some(v)) if !v.is_null() => out.push((name.clone(), v)),
             _ if capture.optional => {}
             Ok(_) => {
-                return Err(format!(
-                    "capture `{name}`: nothing at {} (status {})",
-                    capture.query, seen.status
-                ));
+                let detail = format!("nothing at {} (status {})", capture.query, seen.status);
+                return Err(failed(detail));
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(failed(e.to_string())),
         }
     }
     Ok(out)

@@ -19,7 +19,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::check::{Check, Query};
+use crate::check::{Check, Query, SyntaxError};
 
 /// One scenario file.
 #[derive(Debug, Clone)]
@@ -220,7 +220,7 @@ impl Action {
 
 impl Request {
     /// The method and the URL template of `request = "METHOD URL"`.
-    pub fn target(&self) -> Result<(&str, &str), String> {
+    pub fn target(&self) -> Result<(&str, &str), SyntaxError> {
         let (method, url) = self
             .request
             .trim()
@@ -230,7 +230,7 @@ impl Request {
             "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" => {
                 Ok((method, url.trim()))
             }
-            other => Err(format!("unknown method `{other}` in `request`")),
+            other => Err(format!("unknown method `{other}` in `request`").into()),
         }
     }
 }

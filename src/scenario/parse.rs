@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::model::{
     Action, Capture, Case, Consent, Decision, Jwt, Login, MAX_WAIT_MS, Scenario, Step, Wait, Walk,
 };
-use crate::check::Check;
+use crate::check::{Check, SyntaxError};
 
 /// Why a scenario or flow file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,12 +62,12 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
-    fn error(&self, line: Option<usize>, place: String, message: String) -> ParseError {
+    fn error(&self, line: Option<usize>, place: String, message: impl fmt::Display) -> ParseError {
         ParseError {
             origin: self.origin.to_string(),
             line,
             place,
-            message,
+            message: message.to_string(),
         }
     }
 
@@ -77,7 +77,7 @@ impl Source<'_> {
             .map_err(|e| self.error(None, String::new(), e.to_string()))?;
         match serde_json::to_value(table) {
             Ok(Value::Object(map)) => Ok(map),
-            _ => Err(self.error(None, String::new(), "not a table of values".into())),
+            _ => Err(self.error(None, String::new(), "not a table of values")),
         }
     }
 
@@ -114,7 +114,7 @@ impl Flows {
         let mut table = src.table()?;
         let mut flows = Vec::new();
         for (fi, flow) in take_list(&mut table, "flow").into_iter().enumerate() {
-            let at = |step: Option<usize>, place: String, message: String| {
+            let at = |step: Option<usize>, place: String, message: SyntaxError| {
                 src.error(src.step_line("flow", fi, step), place, message)
             };
             let Value::Object(mut flow) = flow else {
@@ -175,7 +175,7 @@ impl Scenario {
     pub fn parse_with(text: &str, origin: &str, flows: &Flows) -> Result<Scenario, ParseError> {
         let src = Source { origin, text };
         let mut table = src.table()?;
-        let top = |e: String| src.error(None, String::new(), e);
+        let top = |e: SyntaxError| src.error(None, String::new(), e);
         let mut text = |key: &str| take_text(&mut table, key).map_err(top);
         let family = text("family")?.ok_or_else(|| top("needs `family`".into()))?;
         let name = text("name")?.ok_or_else(|| top("needs `name`".into()))?;
@@ -198,7 +198,7 @@ impl Scenario {
 }
 
 fn case_from(src: &Source, ci: usize, case: Value, flows: &Flows) -> Result<Case, ParseError> {
-    let at = |step: Option<usize>, place: String, message: String| {
+    let at = |step: Option<usize>, place: String, message: SyntaxError| {
         src.error(src.step_line("case", ci, step), place, message)
     };
     let Value::Object(mut case) = case else {
@@ -221,7 +221,7 @@ fn case_from(src: &Source, ci: usize, case: Value, flows: &Flows) -> Result<Case
     let mut steps = Vec::new();
     for (si, step) in take_list(&mut case, "step").into_iter().enumerate() {
         let step_place = format!("{place}, step {}", si + 1);
-        let fail = |e: String| at(Some(si), step_place.clone(), e);
+        let fail = |e: SyntaxError| at(Some(si), step_place.clone(), e);
         let flow_name = match &step {
             Value::Object(t) => t.get("flow").cloned(),
             _ => None,
@@ -233,7 +233,7 @@ fn case_from(src: &Source, ci: usize, case: Value, flows: &Flows) -> Result<Case
                 }
                 let flow = flows
                     .get(&flow)
-                    .ok_or_else(|| fail(format!("unknown flow `{flow}`")))?;
+                    .ok_or_else(|| fail(format!("unknown flow `{flow}`").into()))?;
                 steps.extend(flow.steps.iter().cloned());
             }
             Some(_) => return Err(fail("`flow` names a flow".into())),
@@ -264,7 +264,7 @@ const OLD_STEP_KEYS: [(&str, &str); 6] = [
 ];
 
 /// One step (not a flow reference) from its table.
-pub fn step_from(value: Value) -> Result<Step, String> {
+pub fn step_from(value: Value) -> Result<Step, SyntaxError> {
     let Value::Object(mut table) = value else {
         return Err("a step is a table".into());
     };
@@ -272,7 +272,8 @@ pub fn step_from(value: Value) -> Result<Step, String> {
         if table.contains_key(old) {
             return Err(format!(
                 "`{old}` is the old step format: write {new} (scenarios/README.md)"
-            ));
+            )
+            .into());
         }
     }
     let id = take_text(&mut table, "id")?;
@@ -282,7 +283,7 @@ pub fn step_from(value: Value) -> Result<Step, String> {
         Some(Value::Object(map)) => map
             .into_iter()
             .map(|(name, q)| Ok((name.clone(), capture_from(&name, q)?)))
-            .collect::<Result<_, String>>()?,
+            .collect::<Result<_, SyntaxError>>()?,
         Some(_) => return Err("`capture` is a table of name = \"query\"".into()),
     };
     let checks = take_list(&mut table, "check")
@@ -300,9 +301,10 @@ pub fn step_from(value: Value) -> Result<Step, String> {
             return Err(format!(
                 "a step needs one of {} (or `flow`)",
                 Action::KINDS.join(", ")
-            ));
+            )
+            .into());
         }
-        many => return Err(format!("one kind per step, not {}", many.join(" and "))),
+        many => return Err(format!("one kind per step, not {}", many.join(" and ")).into()),
     };
     Ok(Step {
         id,
@@ -314,7 +316,7 @@ pub fn step_from(value: Value) -> Result<Step, String> {
 }
 
 /// The action of a step whose kind key is `kind`; only that kind's fields are allowed.
-fn action_from(kind: &str, table: Map<String, Value>) -> Result<Action, String> {
+fn action_from(kind: &str, table: Map<String, Value>) -> Result<Action, SyntaxError> {
     if kind == "login" && matches!(table.get("login"), Some(Value::Bool(_))) {
         return Err(
             "`login = true` is the old step format: write login = \"<authorize URL>\" \
@@ -342,7 +344,7 @@ fn action_from(kind: &str, table: Map<String, Value>) -> Result<Action, String> 
 }
 
 /// The rules a kind's fields must follow beyond their types.
-pub fn validate(action: &Action) -> Result<(), String> {
+pub fn validate(action: &Action) -> Result<(), SyntaxError> {
     match action {
         Action::Request(r) => {
             r.target()?;
@@ -359,7 +361,7 @@ pub fn validate(action: &Action) -> Result<(), String> {
             consent: Decision::Later,
         }) => Err("a consent step approves or denies".into()),
         Action::Wait(Wait { wait }) if *wait > MAX_WAIT_MS => {
-            Err(format!("`wait` is at most {MAX_WAIT_MS} ms"))
+            Err(format!("`wait` is at most {MAX_WAIT_MS} ms").into())
         }
         Action::Walk(Walk { max_pages: 0, .. }) => Err("`max_pages` is at least 1".into()),
         Action::Login(Login { .. }) | Action::Consent(_) | Action::Walk(_) => Ok(()),
@@ -367,19 +369,20 @@ pub fn validate(action: &Action) -> Result<(), String> {
     }
 }
 
-fn typed<T: DeserializeOwned>(value: Value) -> Result<T, String> {
-    serde_json::from_value(value).map_err(|e| e.to_string())
+fn typed<T: DeserializeOwned>(value: Value) -> Result<T, SyntaxError> {
+    serde_json::from_value(value).map_err(|e| SyntaxError(e.to_string()))
 }
 
-fn capture_from(name: &str, query: Value) -> Result<Capture, String> {
+fn capture_from(name: &str, query: Value) -> Result<Capture, SyntaxError> {
     let Value::String(text) = query else {
-        return Err(format!("capture `{name}`: a query text"));
+        return Err(format!("capture `{name}`: a query text").into());
     };
     if text.starts_with("json:") || text.starts_with("location:") {
         return Err(format!(
             "capture `{name}`: `{text}` is the old capture format: write a query such as \
              `json /access_token` or `location_param code` (scenarios/README.md)"
-        ));
+        )
+        .into());
     }
     let (text, optional) = match text.trim_end().strip_suffix('?') {
         Some(t) => (t, true),
@@ -389,10 +392,10 @@ fn capture_from(name: &str, query: Value) -> Result<Capture, String> {
     Ok(Capture { query, optional })
 }
 
-fn take_text(table: &mut Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+fn take_text(table: &mut Map<String, Value>, key: &str) -> Result<Option<String>, SyntaxError> {
     match table.remove(key) {
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(format!("`{key}` is a text, not {other}")),
+        Some(other) => Err(format!("`{key}` is a text, not {other}").into()),
         None => Ok(None),
     }
 }
@@ -408,18 +411,18 @@ fn take_list(table: &mut Map<String, Value>, key: &str) -> Vec<Value> {
 fn take_as<T: DeserializeOwned>(
     table: &mut Map<String, Value>,
     key: &str,
-) -> Result<Option<T>, String> {
+) -> Result<Option<T>, SyntaxError> {
     table
         .remove(key)
-        .map(|v| serde_json::from_value(v).map_err(|e| format!("`{key}`: {e}")))
+        .map(|v| serde_json::from_value(v).map_err(|e| SyntaxError(format!("`{key}`: {e}"))))
         .transpose()
 }
 
 /// An error naming the first key nobody read.
-fn no_more(table: &Map<String, Value>) -> Result<(), String> {
+fn no_more(table: &Map<String, Value>) -> Result<(), SyntaxError> {
     match table.keys().next() {
         None => Ok(()),
-        Some(k) => Err(format!("unknown field `{k}`")),
+        Some(k) => Err(format!("unknown field `{k}`").into()),
     }
 }
 

@@ -6,13 +6,48 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::check::{Observed, SummaryKind};
-use crate::flow::login_form::{self, Credentials, LoginEnd, PendingConsent};
-use crate::http::{Fetched, Session};
+use crate::check::{Observed, SummaryKind, SyntaxError};
+use crate::flow::everything::WalkError;
+use crate::flow::login_form::{self, Credentials, LoginEnd, LoginError, PendingConsent};
+use crate::http::{Fetched, HttpError, Session};
 use crate::scenario::model::{Action, Consent, Decision, Jwt, Login, Request, Walk};
-use crate::scenario::vars::Vars;
+use crate::scenario::vars::{ExpandError, Vars};
 use crate::target::access::{Access, LoginDriver};
 use crate::transcript::Redactor;
+
+/// Why a step could not complete (its checks are then `error`). A target that answers, but
+/// not as a rule requires, is a failed check, not this.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    #[error("bad step URL {raw}: {source}")]
+    Url {
+        raw: String,
+        source: url::ParseError,
+    },
+    #[error(transparent)]
+    Syntax(#[from] SyntaxError),
+    #[error(transparent)]
+    Expand(#[from] ExpandError),
+    #[error(transparent)]
+    Walk(#[from] WalkError),
+    #[error("the JWKS is not JSON (status {0})")]
+    JwksNotJson(u16),
+    #[error("a login step needs a redirect_uri parameter")]
+    NoRedirectUri,
+    /// The login driver failed (not: the server refused the credentials).
+    #[error(transparent)]
+    Login(LoginError),
+    #[error("answering consent apart needs the form login driver")]
+    NeedsFormDriver,
+    #[error("no login of this session is waiting at consent (`decision = \"later\"`)")]
+    NoPendingConsent,
+    #[error("unusable redirect URL")]
+    UnusableRedirect,
+    #[error("capture `{name}`: {detail}")]
+    Capture { name: String, detail: String },
+}
 
 /// One member session of a case: its cookie jar and transcript, and the consent page its
 /// login stopped at, if any.
@@ -34,7 +69,7 @@ impl Sessions {
         name: &str,
         access: &Access,
         redactor: &Redactor,
-    ) -> Result<&mut MemberSession, String> {
+    ) -> Result<&mut MemberSession, StepError> {
         if !self.open.contains_key(name) {
             let http = Session::with_policy(redactor.clone(), &access.http)?;
             let session = MemberSession {
@@ -54,7 +89,7 @@ pub async fn execute(
     action: &Action,
     vars: &Vars,
     access: &Access,
-) -> Result<Observed, String> {
+) -> Result<Observed, StepError> {
     match action {
         Action::Request(r) => send(&mut session.http, &vars.expand_into(r)?).await,
         Action::Login(l) => login(session, &vars.expand_into(l)?, &access.login).await,
@@ -68,8 +103,11 @@ pub async fn execute(
     }
 }
 
-fn url_with(raw: &str, query: &BTreeMap<String, String>) -> Result<url::Url, String> {
-    let mut url = url::Url::parse(raw).map_err(|e| format!("bad step URL {raw}: {e}"))?;
+fn url_with(raw: &str, query: &BTreeMap<String, String>) -> Result<url::Url, StepError> {
+    let mut url = url::Url::parse(raw).map_err(|source| StepError::Url {
+        raw: raw.to_string(),
+        source,
+    })?;
     if !query.is_empty() {
         url.query_pairs_mut().extend_pairs(query);
     }
@@ -81,10 +119,11 @@ fn observed(f: Fetched) -> Observed {
 }
 
 /// Sends a request step.
-async fn send(session: &mut Session, r: &Request) -> Result<Observed, String> {
+async fn send(session: &mut Session, r: &Request) -> Result<Observed, StepError> {
     let (method, raw) = r.target()?;
     let url = url_with(raw, &r.query)?;
-    let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+    let method = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|_| SyntaxError(format!("unknown method `{method}`")))?;
     let mut req = session.client().request(method, url);
     if let Some(body) = &r.body {
         let content_type = r.content_type.as_deref().unwrap_or("text/plain");
@@ -106,11 +145,11 @@ async fn send(session: &mut Session, r: &Request) -> Result<Observed, String> {
     if let Some(token) = r.bearer.as_deref().filter(|t| !t.is_empty()) {
         req = req.bearer_auth(token);
     }
-    session.fetch(req).await.map(observed)
+    Ok(session.fetch(req).await.map(observed)?)
 }
 
 /// Walks `$everything`; the checks see its summary.
-async fn walk(session: &mut Session, w: &Walk) -> Result<Observed, String> {
+async fn walk(session: &mut Session, w: &Walk) -> Result<Observed, StepError> {
     let url = url_with(&w.walk, &w.query)?;
     let bearer = w.bearer.clone().unwrap_or_default();
     let summary =
@@ -119,12 +158,10 @@ async fn walk(session: &mut Session, w: &Walk) -> Result<Observed, String> {
 }
 
 /// GETs the JWKS and inspects the token against it; the checks see the summary.
-async fn jwt(session: &mut Session, j: &Jwt) -> Result<Observed, String> {
+async fn jwt(session: &mut Session, j: &Jwt) -> Result<Observed, StepError> {
     let url = url_with(&j.jwks, &BTreeMap::new())?;
     let jwks = session.fetch(session.client().get(url)).await?;
-    let keys = jwks
-        .json()
-        .ok_or_else(|| format!("the JWKS is not JSON (status {})", jwks.status))?;
+    let keys = jwks.json().ok_or(StepError::JwksNotJson(jwks.status))?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -141,24 +178,24 @@ async fn login(
     session: &mut MemberSession,
     l: &Login,
     driver: &LoginDriver,
-) -> Result<Observed, String> {
+) -> Result<Observed, StepError> {
     let url = url_with(&l.login, &l.query)?;
     let redirect_uri = url
         .query_pairs()
         .find(|(k, _)| k == "redirect_uri")
         .map(|(_, v)| v.into_owned())
-        .ok_or("a login step needs a redirect_uri parameter")?;
+        .ok_or(StepError::NoRedirectUri)?;
     let member = Credentials {
         username: &l.username,
         password: &l.password,
     };
     let summary = |v: Value| Observed::summary(SummaryKind::Login, 200, v);
-    let refused = |e: login_form::LoginError| -> Result<Observed, String> {
+    let refused = |e: login_form::LoginError| -> Result<Observed, StepError> {
         match e.credentials_refused {
             true => Ok(summary(
                 json!({"credentials_refused": true, "page": e.message}),
             )),
-            false => Err(e.to_string()),
+            false => Err(StepError::Login(e)),
         }
     };
     let end = match (l.decision, driver) {
@@ -187,7 +224,7 @@ async fn login(
                 Err(e) => Err(e),
             }
         }
-        (_, _) => return Err("answering consent apart needs the form login driver".into()),
+        (_, _) => return Err(StepError::NeedsFormDriver),
     };
     match end {
         Ok(end) => redirected(end),
@@ -200,18 +237,15 @@ async fn consent(
     session: &mut MemberSession,
     c: &Consent,
     driver: &LoginDriver,
-) -> Result<Observed, String> {
+) -> Result<Observed, StepError> {
     let LoginDriver::Form(form) = driver else {
-        return Err("a consent step needs the form login driver".into());
+        return Err(StepError::NeedsFormDriver);
     };
-    let pending = session
-        .pending
-        .take()
-        .ok_or("no login of this session is waiting at consent (`decision = \"later\"`)")?;
+    let pending = session.pending.take().ok_or(StepError::NoPendingConsent)?;
     let settings = with_decision(form, c.consent);
     let end = login_form::answer_consent(&mut session.http, pending, &settings)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(StepError::Login)?;
     redirected(end)
 }
 
@@ -228,10 +262,10 @@ fn with_decision(
 }
 
 /// What checks see of a login that reached the client's redirect: a 302 to it.
-fn redirected(end: url::Url) -> Result<Observed, String> {
+fn redirected(end: url::Url) -> Result<Observed, StepError> {
     let mut headers = reqwest::header::HeaderMap::new();
     let location = reqwest::header::HeaderValue::from_str(end.as_str())
-        .map_err(|_| "unusable redirect URL")?;
+        .map_err(|_| StepError::UnusableRedirect)?;
     headers.insert(reqwest::header::LOCATION, location);
     let mut seen = Observed::summary(
         SummaryKind::Login,

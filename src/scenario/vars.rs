@@ -16,6 +16,11 @@ use crate::transcript::redact::{Redactor, is_secret_name};
 #[derive(Debug, Clone, Default)]
 pub struct Vars(pub Vec<(String, Value)>);
 
+/// A step whose fields no longer fit their types once expanded.
+#[derive(Debug, thiserror::Error)]
+#[error("after expanding variables: {0}")]
+pub struct ExpandError(serde_json::Error);
+
 /// How an expanded string that is exactly one `{name}` is replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expansion {
@@ -74,10 +79,9 @@ impl Vars {
 
     /// A copy of `item` with every string field expanded (as text): the item goes through
     /// its serialized form, so no field can be missed.
-    pub fn expand_into<T: Serialize + DeserializeOwned>(&self, item: &T) -> Result<T, String> {
-        let value = serde_json::to_value(item).map_err(|e| e.to_string())?;
-        serde_json::from_value(self.expand_value(&value, Expansion::Text))
-            .map_err(|e| format!("after expanding variables: {e}"))
+    pub fn expand_into<T: Serialize + DeserializeOwned>(&self, item: &T) -> Result<T, ExpandError> {
+        let value = serde_json::to_value(item).map_err(ExpandError)?;
+        serde_json::from_value(self.expand_value(&value, Expansion::Text)).map_err(ExpandError)
     }
 
     /// The variable a string names when it is exactly `{name}`.

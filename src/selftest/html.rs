@@ -6,6 +6,8 @@
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use crate::report::ReportError;
+
 use super::SelfTest;
 use super::matrix::Verdict;
 use crate::requirements::Catalogue;
@@ -22,7 +24,7 @@ struct Row<'a> {
 }
 
 /// The page for `report`, with one column per requirement of `catalogue`.
-pub fn render(report: &SelfTest, catalogue: &Catalogue) -> Result<String, String> {
+pub fn render(report: &SelfTest, catalogue: &Catalogue) -> Result<String, ReportError> {
     let columns: Vec<&str> = catalogue
         .requirements
         .iter()
@@ -51,7 +53,7 @@ pub fn render(report: &SelfTest, catalogue: &Catalogue) -> Result<String, String
         .collect();
     let mut tera = Tera::default();
     tera.add_raw_template("selftest.html", TEMPLATE)
-        .map_err(|e| format!("selftest template: {e}"))?;
+        .map_err(|e| ReportError::template("selftest template", &e))?;
     tera.set_escape_fn(smartcheck_common::html::escape);
     let mut ctx = Context::new();
     ctx.insert("report", report);
@@ -64,5 +66,5 @@ pub fn render(report: &SelfTest, catalogue: &Catalogue) -> Result<String, String
         .count();
     ctx.insert("caught", &caught);
     tera.render("selftest.html", &ctx)
-        .map_err(|e| format!("cannot render selftest.html: {e:?}"))
+        .map_err(|e| ReportError::template("cannot render selftest.html", &e))
 }

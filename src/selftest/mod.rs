@@ -17,12 +17,13 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::exit::{EXIT_FAILED, EXIT_PASS, Stop};
+use crate::report::ReportError;
 use crate::report::model::RunResult;
 use crate::requirements::Catalogue;
-use crate::run::{EXIT_FAILED, EXIT_HARNESS_ERROR, EXIT_PASS, EXIT_USAGE};
 use crate::scenario::engine;
 use crate::scenario::model::Scenario;
-use crate::target::prepare::{Choice, prepare};
+use crate::target::prepare::{Choice, PrepareError, prepare};
 use matrix::{CheckRef, FaultRow, Verdict, judge, not_passing};
 
 /// What `smartcheck selftest` was asked to do.
@@ -53,21 +54,14 @@ pub struct SelfTest {
 
 /// Runs the self-test and returns the exit code.
 pub async fn run(options: &Options) -> ExitCode {
-    match execute(options).await {
-        Ok(code) => ExitCode::from(code),
-        Err((code, message)) => {
-            eprintln!("smartcheck selftest: {message}");
-            ExitCode::from(code)
-        }
-    }
+    crate::exit::finish("selftest", execute(options).await)
 }
 
-async fn execute(options: &Options) -> Result<u8, (u8, String)> {
-    let usage = |m: String| (EXIT_USAGE, m);
+async fn execute(options: &Options) -> Result<u8, Stop> {
     let started = std::time::Instant::now();
-    let catalogue = Arc::new(Catalogue::builtin().map_err(usage)?);
-    let scenarios = Arc::new(crate::scenario::builtin().map_err(|e| usage(e.to_string()))?);
-    let faults = select(&options.faults).map_err(usage)?;
+    let catalogue = Arc::new(Catalogue::builtin()?);
+    let scenarios = Arc::new(crate::scenario::builtin()?);
+    let faults = select(&options.faults).map_err(Stop::usage)?;
     let gate = Arc::new(Semaphore::new(options.parallel.max(1)));
     let mut runs = JoinSet::new();
     for fault in std::iter::once(None).chain(faults.iter().copied().map(Some)) {
@@ -80,9 +74,8 @@ async fn execute(options: &Options) -> Result<u8, (u8, String)> {
     let mut clean = None;
     let mut rows = Vec::new();
     while let Some(joined) = runs.join_next().await {
-        let (fault, result) =
-            joined.map_err(|e| (EXIT_HARNESS_ERROR, format!("a run failed: {e}")))?;
-        let result = result.map_err(|e| (EXIT_HARNESS_ERROR, e))?;
+        let (fault, result) = joined.map_err(Stop::harness)?;
+        let result = result?;
         match fault {
             None => clean = Some(result),
             Some(f) => {
@@ -93,10 +86,7 @@ async fn execute(options: &Options) -> Result<u8, (u8, String)> {
         }
     }
     rows.sort_by_key(|(f, _)| *f);
-    let clean = clean.ok_or((
-        EXIT_HARNESS_ERROR,
-        "the clean run did not finish".to_string(),
-    ))?;
+    let clean = clean.ok_or_else(|| Stop::harness("the clean run did not finish"))?;
     let clean_failures = not_passing(&clean, &|_| true);
     // Coverage is judged on the whole set only (a selection leaves requirements out).
     let (uncovered, excused) = if options.faults.is_empty() {
@@ -118,22 +108,30 @@ async fn execute(options: &Options) -> Result<u8, (u8, String)> {
         duration_ms: started.elapsed().as_millis() as u64,
         passed,
     };
-    write(&options.out, &report, &catalogue).map_err(|e| (EXIT_HARNESS_ERROR, e))?;
+    write(&options.out, &report, &catalogue)?;
     print!("{}", summary(&report));
     Ok(if passed { EXIT_PASS } else { EXIT_FAILED })
 }
 
+/// A `--fault` that names no fault.
+#[derive(Debug, thiserror::Error)]
+#[error("no fault {name:?}; the faults are: {}", .known.join(", "))]
+pub struct UnknownFault {
+    name: String,
+    known: Vec<String>,
+}
+
 /// The faults named (all when none is).
-fn select(names: &[String]) -> Result<Vec<Fault>, String> {
+fn select(names: &[String]) -> Result<Vec<Fault>, UnknownFault> {
     if names.is_empty() {
         return Ok(Fault::all());
     }
     names
         .iter()
         .map(|n| {
-            Fault::parse(n).ok_or_else(|| {
-                let known: Vec<String> = Fault::all().into_iter().map(Fault::name).collect();
-                format!("no fault {n:?}; the faults are: {}", known.join(", "))
+            Fault::parse(n).ok_or_else(|| UnknownFault {
+                name: n.clone(),
+                known: Fault::all().into_iter().map(Fault::name).collect(),
             })
         })
         .collect()
@@ -144,12 +142,10 @@ async fn suite_with(
     fault: Option<Fault>,
     scenarios: &[Scenario],
     catalogue: &Catalogue,
-) -> Result<RunResult, String> {
+) -> Result<RunResult, PrepareError> {
     let mut config = crate::target::reference::bundled_config();
     config.faults = fault.into_iter().collect();
-    let prepared = prepare(Choice::Bundled(config), &|_| None)
-        .await
-        .map_err(|e| e.to_string())?;
+    let prepared = prepare(Choice::Bundled(config), &|_| None).await?;
     let name = fault.map_or("clean".to_string(), Fault::name);
     let result = engine::run_with(
         &prepared.access,
@@ -184,15 +180,10 @@ fn coverage(catalogue: &Catalogue, faults: &[Fault]) -> (Vec<String>, Vec<(Strin
 }
 
 /// Writes `selftest.json` and `selftest.html` into `out`.
-fn write(out: &Path, report: &SelfTest, catalogue: &Catalogue) -> Result<(), String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+fn write(out: &Path, report: &SelfTest, catalogue: &Catalogue) -> Result<(), ReportError> {
+    let json = serde_json::to_string_pretty(report)?;
     let page = html::render(report, catalogue)?;
-    for (name, text) in [("selftest.json", json), ("selftest.html", page)] {
-        let path = out.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
-    Ok(())
+    crate::report::write_files(out, &[("selftest.json", json), ("selftest.html", page)])
 }
 
 /// The matrix in words: one line per fault, then what went wrong.

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::flow::login_form::FormLoginSettings;
 use crate::http_policy::{HttpPolicy, Pacer};
+use crate::target::profile::ProfileError;
 
 /// How the member signs in.
 #[derive(Debug, Clone)]
@@ -112,14 +113,14 @@ impl Access {
         login: &LoginSection,
         http: &HttpSection,
         profile_dir: &Path,
-    ) -> Result<Access, String> {
+    ) -> Result<Access, ProfileError> {
         let mut policy = HttpPolicy::default();
         if let Some(rate) = http.rate_limit {
             // Bounded both ways: a pacer interval must fit a Duration.
             if !(0.001..=1_000_000.0).contains(&rate) {
                 return Err(format!(
                     "[http] rate_limit must be between 0.001 and 1000000 requests per second, not {rate}"
-                ));
+                ).into());
             }
             policy.pacer = Some(std::sync::Arc::new(Pacer::new(rate)));
         }
@@ -127,18 +128,20 @@ impl Access {
             if !(t > 0.0 && t <= 600.0) {
                 return Err(format!(
                     "[http] timeout_secs must be above 0 and at most 600, not {t}"
-                ));
+                )
+                .into());
             }
             policy.timeout = Duration::from_secs_f64(t);
         }
         if let Some(r) = http.retries {
             if r > 10 {
-                return Err(format!("[http] retries must be at most 10, not {r}"));
+                return Err(format!("[http] retries must be at most 10, not {r}").into());
             }
             policy.retries = r;
         }
         if let Some(ca) = &http.ca_cert {
-            policy.extra_roots = HttpPolicy::load_roots(&profile_dir.join(ca))?;
+            policy.extra_roots = HttpPolicy::load_roots(&profile_dir.join(ca))
+                .map_err(|e| ProfileError::Invalid(e.to_string()))?;
         }
         let mut form = FormLoginSettings::default();
         if let Some(f) = &login.username_field {
@@ -171,7 +174,7 @@ impl Access {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Access, String> {
+    fn parse(text: &str) -> Result<Access, ProfileError> {
         #[derive(Deserialize)]
         struct T {
             #[serde(default)]
@@ -179,7 +182,7 @@ mod tests {
             #[serde(default)]
             http: HttpSection,
         }
-        let t: T = toml::from_str(text).map_err(|e| e.to_string())?;
+        let t: T = toml::from_str(text).map_err(|e| ProfileError::Invalid(e.to_string()))?;
         Access::from_sections(&t.login, &t.http, Path::new("."))
     }
 
@@ -217,7 +220,7 @@ mod tests {
             ("[login]\ndriver = \"telepathy\"\n", "telepathy"),
             ("[http]\nproxy = \"x\"\n", "proxy"),
         ] {
-            let e = parse(text).unwrap_err();
+            let e = parse(text).unwrap_err().to_string();
             assert!(e.contains(field), "{text}: {e}");
         }
     }

@@ -2,7 +2,7 @@
 //! leaves out are read from the SMART configuration of the Patient Access base at run start
 //! (SMART App Launch 2.x, `.well-known/smart-configuration`).
 
-use crate::http::Session;
+use crate::http::{HttpError, Session};
 use crate::http_policy::HttpPolicy;
 use crate::transcript::redact::Redactor;
 
@@ -27,6 +27,25 @@ const DISCOVERED: [(&str, &str); 6] = [
     ("revoke", "revocation_endpoint"),
 ];
 
+/// Why a target's endpoints are not known: it cannot be reached, or its SMART
+/// configuration does not give what the profile leaves out.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoveryError {
+    #[error(transparent)]
+    Session(#[from] HttpError),
+    #[error("the target cannot be reached: GET {url}: {source}")]
+    Unreachable { url: String, source: HttpError },
+    /// The SMART configuration is missing or unusable: what and how to fix it.
+    #[error("{0}")]
+    Unusable(String),
+}
+
+impl From<String> for DiscoveryError {
+    fn from(message: String) -> DiscoveryError {
+        DiscoveryError::Unusable(message)
+    }
+}
+
 /// The endpoints: `given`, the rest from `{base_url}/.well-known/smart-configuration`.
 /// The document is fetched even when nothing is missing, so an unreachable target stops
 /// the run here, before any case, with a clear message.
@@ -34,13 +53,16 @@ pub async fn discover(
     base_url: &str,
     given: Endpoints,
     policy: &HttpPolicy,
-) -> Result<Endpoints, String> {
+) -> Result<Endpoints, DiscoveryError> {
     let url = format!("{base_url}/.well-known/smart-configuration");
     let mut session = Session::with_policy(Redactor::default(), policy)?;
     let fetched = session
         .fetch(session.client().get(&url))
         .await
-        .map_err(|e| format!("the target cannot be reached: GET {url}: {e}"))?;
+        .map_err(|source| DiscoveryError::Unreachable {
+            url: url.clone(),
+            source,
+        })?;
     if given.is_complete() {
         return Ok(given);
     }
@@ -49,13 +71,16 @@ pub async fn discover(
             "GET {url} answered {}: the endpoints the profile leaves out cannot be \
              discovered; give them in [patient_access] (authorize, token, ...)",
             fetched.status
-        ));
+        )
+        .into());
     }
     let doc = fetched
         .json()
         .filter(serde_json::Value::is_object)
         .ok_or_else(|| {
-            format!("GET {url} did not answer a JSON object: the endpoints cannot be discovered")
+            DiscoveryError::Unusable(format!(
+                "GET {url} did not answer a JSON object: the endpoints cannot be discovered"
+            ))
         })?;
     merge_discovered(given, &doc, &url)
 }
@@ -83,7 +108,7 @@ pub fn merge_discovered(
     given: Endpoints,
     doc: &serde_json::Value,
     url: &str,
-) -> Result<Endpoints, String> {
+) -> Result<Endpoints, DiscoveryError> {
     let mut out = given;
     for (var, member) in DISCOVERED {
         let slot = match var {
@@ -104,13 +129,14 @@ pub fn merge_discovered(
                 return Err(format!(
                     "`{member}` in {url} is not an absolute http(s) URL; give `{var}` in \
                      [patient_access]"
-                ));
+                )
+                .into());
             }
         }
         if slot.is_none() && (var == "authorize" || var == "token") {
-            return Err(format!(
-                "{url} has no `{member}`; give `{var}` in [patient_access]"
-            ));
+            return Err(
+                format!("{url} has no `{member}`; give `{var}` in [patient_access]").into(),
+            );
         }
     }
     Ok(out)
@@ -127,7 +153,9 @@ mod tests {
     #[test]
     fn discovery_needs_authorize_and_token() {
         let doc = serde_json::json!({ "token_endpoint": "https://x.example/token" });
-        let err = merge_discovered(Endpoints::default(), &doc, "u").unwrap_err();
+        let err = merge_discovered(Endpoints::default(), &doc, "u")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("authorization_endpoint"), "{err}");
         let doc = serde_json::json!({ "authorization_endpoint": "/relative", "token_endpoint": "https://x.example/t" });
         assert!(merge_discovered(Endpoints::default(), &doc, "u").is_err());

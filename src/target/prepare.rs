@@ -8,7 +8,8 @@ use std::path::Path;
 
 use crate::scenario::vars::Vars;
 use crate::target::access::Access;
-use crate::target::profile::{Profile, Secrets};
+use crate::target::discovery::DiscoveryError;
+use crate::target::profile::{Profile, ProfileError, Secrets};
 
 /// Which target to prepare.
 #[allow(clippy::large_enum_variant)] // made once per run
@@ -28,17 +29,20 @@ pub enum Choice<'a> {
 pub enum PrepareError {
     /// The profile is unreadable or invalid, or a secret it names is not set: the user's to
     /// fix.
-    #[error("{0}")]
-    Profile(String),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
     /// A production target where the caller did not allow one.
-    #[error("{0} is marked production = true: a load run against it needs --allow-production")]
-    Production(String),
+    #[error(
+        "{} is marked production = true: a load run against it needs --allow-production",
+        .0.display()
+    )]
+    Production(std::path::PathBuf),
     /// The bundled server did not start.
     #[error("cannot start the bundled reference server: {0}")]
     Start(reference_server::StartError),
     /// The remote target could not be reached or discovered.
-    #[error("{0}")]
-    Discovery(String),
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
 }
 
 /// A target ready to run against.
@@ -76,18 +80,15 @@ pub async fn prepare(
             path,
             allow_production,
         } => {
-            let profile = Profile::load(path).map_err(PrepareError::Profile)?;
+            let profile = Profile::load(path)?;
             if profile.production && !allow_production {
-                return Err(PrepareError::Production(path.display().to_string()));
+                return Err(PrepareError::Production(path.to_path_buf()));
             }
             let secrets = profile
                 .secrets(env)
-                .map_err(|e| PrepareError::Profile(format!("{}: {e}", path.display())))?;
-            let access = profile.access(path).map_err(PrepareError::Profile)?;
-            let vars = profile
-                .vars(&secrets, &access.http)
-                .await
-                .map_err(PrepareError::Discovery)?;
+                .map_err(|e| ProfileError::Invalid(format!("{}: {e}", path.display())))?;
+            let access = profile.access(path)?;
+            let vars = profile.vars(&secrets, &access.http).await?;
             Ok(Prepared {
                 name: profile.name.clone(),
                 vars: vars.with_derived(),

@@ -35,7 +35,7 @@ use toml::Spanned;
 use crate::http_policy::HttpPolicy;
 use crate::scenario::vars::Vars;
 use crate::target::access::{Access, HttpSection, LoginSection};
-use crate::target::discovery::{self, Endpoints};
+use crate::target::discovery::{self, DiscoveryError, Endpoints};
 use crate::target::{auth_profiles, portal_profile};
 
 /// A remote target.
@@ -183,16 +183,46 @@ impl std::fmt::Debug for Secrets {
     }
 }
 
+/// Why a profile cannot be used: the user's to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("cannot read the target profile {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    /// What is wrong, and where (`profile.toml:3:1: ...`).
+    #[error("{0}")]
+    Invalid(String),
+    /// Environment variables the profile names for its secrets are not set.
+    #[error("environment variables not set or empty: {}", .0.join(", "))]
+    MissingSecrets(Vec<String>),
+}
+
+impl From<String> for ProfileError {
+    fn from(message: String) -> ProfileError {
+        ProfileError::Invalid(message)
+    }
+}
+
+impl From<&str> for ProfileError {
+    fn from(message: &str) -> ProfileError {
+        ProfileError::Invalid(message.to_string())
+    }
+}
+
 impl Profile {
     /// Reads and checks a profile file.
-    pub fn load(path: &Path) -> Result<Profile, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the target profile {}: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Profile::parse(&text, &path.display().to_string())
     }
 
     /// Parses and checks a profile; `origin` names it in errors (`origin:line:column`).
-    pub fn parse(text: &str, origin: &str) -> Result<Profile, String> {
+    pub fn parse(text: &str, origin: &str) -> Result<Profile, ProfileError> {
         let at = |span: Option<std::ops::Range<usize>>| match span {
             Some(s) => {
                 let (line, col) = line_col(text, s.start);
@@ -208,7 +238,8 @@ impl Profile {
                 "{}: `{field}` holds a secret in the file, which is refused: put it in an \
                  environment variable and give that variable's name as `{field}_env`",
                 at(Some(span))
-            ));
+            )
+            .into());
         }
         p.check().map_err(|e| format!("{origin}: {e}"))?;
         Ok(p)
@@ -239,7 +270,7 @@ impl Profile {
     }
 
     /// Checks what serde cannot: URLs, env var names, pairs of fields.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), ProfileError> {
         if self.name.trim().is_empty() {
             return Err("`name` is empty".into());
         }
@@ -275,14 +306,15 @@ impl Profile {
                 return Err(format!(
                     "`{field}` must be the name of an environment variable (letters, digits \
                      and `_`); the value is not shown in case it is the secret itself"
-                ));
+                )
+                .into());
             }
         }
         for (i, m) in self.members.iter().enumerate() {
             if m.username.is_some() != m.password_env.is_some() {
-                return Err(format!(
-                    "members[{i}]: `username` and `password_env` go together"
-                ));
+                return Err(
+                    format!("members[{i}]: `username` and `password_env` go together").into(),
+                );
             }
         }
         Ok(())
@@ -321,7 +353,7 @@ impl Profile {
 
     /// Reads every secret the profile names through `env`; a missing or empty variable is
     /// an error, and the error names every one of them.
-    pub fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Secrets, String> {
+    pub fn secrets(&self, env: &dyn Fn(&str) -> Option<String>) -> Result<Secrets, ProfileError> {
         let mut secrets = Secrets::default();
         let mut missing = Vec::new();
         for (field, name) in self.env_names() {
@@ -335,17 +367,18 @@ impl Profile {
         if missing.is_empty() {
             Ok(secrets)
         } else {
-            Err(format!(
-                "environment variables not set or empty: {}",
-                missing.join(", ")
-            ))
+            Err(ProfileError::MissingSecrets(missing))
         }
     }
 
     /// The target's variables: endpoints discovered where the profile leaves them out,
     /// clients and members with their secrets. Fails when the target cannot be reached or
     /// its SMART configuration does not give an endpoint the profile leaves out.
-    pub async fn vars(&self, secrets: &Secrets, policy: &HttpPolicy) -> Result<Vars, String> {
+    pub async fn vars(
+        &self,
+        secrets: &Secrets,
+        policy: &HttpPolicy,
+    ) -> Result<Vars, DiscoveryError> {
         let base_url = base(&self.patient_access.base_url);
         let endpoints = discovery::discover(&base_url, self.endpoints(), policy).await?;
         Ok(self.to_vars(&endpoints, secrets))
@@ -353,10 +386,10 @@ impl Profile {
 
     /// How to reach the target: its `[http]` policy and `[login]` driver (`path` is the
     /// profile file, which anchors a relative `ca_cert`).
-    pub fn access(&self, path: &Path) -> Result<Access, String> {
+    pub fn access(&self, path: &Path) -> Result<Access, ProfileError> {
         let dir = path.parent().unwrap_or(Path::new("."));
         Access::from_sections(&self.login, &self.http, dir)
-            .map_err(|e| format!("{}: {e}", path.display()))
+            .map_err(|e| ProfileError::Invalid(format!("{}: {e}", path.display())))
     }
 
     /// The members that can sign in (username and password given): (username, password,
@@ -451,7 +484,7 @@ fn base(url: &str) -> String {
 }
 
 /// An absolute http(s) URL without credentials in it.
-fn check_url(field: &str, value: &str) -> Result<(), String> {
+fn check_url(field: &str, value: &str) -> Result<(), ProfileError> {
     let ok = url::Url::parse(value).is_ok_and(|u| {
         matches!(u.scheme(), "http" | "https")
             && u.has_host()
@@ -461,9 +494,7 @@ fn check_url(field: &str, value: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "`{field}` must be an absolute http(s) URL without credentials"
-        ))
+        Err(format!("`{field}` must be an absolute http(s) URL without credentials").into())
     }
 }
 

@@ -97,13 +97,14 @@ fn maps_a_full_profile_onto_the_scenario_variables() {
 #[test]
 fn every_missing_environment_variable_is_named() {
     let p = Profile::parse(FULL, "t.toml").unwrap();
-    let err = p.secrets(&|_| None).unwrap_err();
+    let err = p.secrets(&|_| None).unwrap_err().to_string();
     for name in ["PA_SECRET", "PA2_SECRET", "PD_SECRET", "M1_PASSWORD"] {
         assert!(err.contains(name), "{err}");
     }
     let err = p
         .secrets(&|n| (n != "PD_SECRET").then(String::new))
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("PA_SECRET") && err.contains("PD_SECRET"),
         "{err}"
@@ -116,7 +117,7 @@ fn literal_secrets_are_refused_without_quoting_them() {
         "client_secret_env = \"PD_SECRET\"",
         "client_secret_env = \"PD_SECRET\"\nclient_secret = \"hunter2-literal\"",
     );
-    let err = Profile::parse(&text, "t.toml").unwrap_err();
+    let err = Profile::parse(&text, "t.toml").unwrap_err().to_string();
     assert!(err.starts_with("t.toml:18:"), "{err}");
     assert!(err.contains("client_secret_env"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
@@ -124,7 +125,7 @@ fn literal_secrets_are_refused_without_quoting_them() {
         "patient_id = \"p2\"",
         "patient_id = \"p2\"\npassword = \"pw-literal\"",
     );
-    let err = Profile::parse(&text, "t.toml").unwrap_err();
+    let err = Profile::parse(&text, "t.toml").unwrap_err().to_string();
     assert!(
         err.contains("password_env") && !err.contains("pw-literal"),
         "{err}"
@@ -137,7 +138,7 @@ fn unknown_fields_name_the_file_and_line_without_the_value() {
         "client_id = \"pa-app\"",
         "client_id = \"pa-app\"\nclient_scret = \"s3cr3t-value\"",
     );
-    let err = Profile::parse(&text, "t.toml").unwrap_err();
+    let err = Profile::parse(&text, "t.toml").unwrap_err().to_string();
     assert!(err.starts_with("t.toml:10:"), "{err}");
     assert!(
         err.contains("client_scret") && !err.contains("s3cr3t"),
@@ -148,7 +149,7 @@ fn unknown_fields_name_the_file_and_line_without_the_value() {
 #[test]
 fn env_names_and_urls_are_checked() {
     let text = FULL.replace("\"PA_SECRET\"", "\"pa-demo-secret-7f3c\"");
-    let err = Profile::parse(&text, "t.toml").unwrap_err();
+    let err = Profile::parse(&text, "t.toml").unwrap_err().to_string();
     assert!(
         err.contains("client_secret_env") && !err.contains("7f3c"),
         "{err}"
@@ -157,7 +158,7 @@ fn env_names_and_urls_are_checked() {
         "https://sandbox.example/fhir/",
         "https://u:pw@sandbox.example/fhir",
     );
-    let err = Profile::parse(&text, "t.toml").unwrap_err();
+    let err = Profile::parse(&text, "t.toml").unwrap_err().to_string();
     assert!(
         err.contains("patient_access.base_url") && !err.contains("pw@"),
         "{err}"
@@ -166,6 +167,7 @@ fn env_names_and_urls_are_checked() {
     assert!(
         Profile::parse(&text, "t.toml")
             .unwrap_err()
+            .to_string()
             .contains("go together")
     );
 }
@@ -182,7 +184,7 @@ client_id = "approved-app-2"
 client_secret_env = "PORTAL2_SECRET"
 "#;
     let p = Profile::parse(&format!("{FULL}{table}"), "t.toml").unwrap();
-    let err = p.secrets(&env).unwrap_err();
+    let err = p.secrets(&env).unwrap_err().to_string();
     assert!(
         err.contains("PORTAL_SECRET") && err.contains("PORTAL2_SECRET"),
         "{err}"
@@ -214,7 +216,9 @@ client_secret_env = "PORTAL2_SECRET"
     );
     // A literal secret in the second set is refused without being quoted.
     let literal = table.replace("\"PORTAL2_SECRET\"", "\"s3cr3t-literal\"");
-    let err = Profile::parse(&format!("{FULL}{literal}"), "t.toml").unwrap_err();
+    let err = Profile::parse(&format!("{FULL}{literal}"), "t.toml")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("portal.second_set.client_secret_env") && !err.contains("s3cr3t"),
         "{err}"
