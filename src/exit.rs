@@ -57,6 +57,18 @@ pub fn finish(command: &str, result: Result<u8, Stop>) -> ExitCode {
     }
 }
 
+/// An error in words with its whole chain of causes (`a: b: c`).
+pub fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
 impl From<crate::target::prepare::PrepareError> for Stop {
     /// A profile's fault is the user's; a server that did not start or a target that could
     /// not be discovered is the harness's.

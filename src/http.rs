@@ -260,12 +260,8 @@ fn describe_error(e: &reqwest::Error) -> String {
     } else {
         "error"
     };
-    let mut text = kind.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
+    match std::error::Error::source(e) {
+        Some(cause) => format!("{kind}: {}", crate::exit::with_causes(cause)),
+        None => kind.to_string(),
     }
-    text
 }

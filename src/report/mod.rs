@@ -27,13 +27,7 @@ pub enum ReportError {
 impl ReportError {
     /// A template error of `name` with tera's whole chain of causes.
     pub fn template(name: &'static str, e: &tera::Error) -> ReportError {
-        let mut detail = e.to_string();
-        let mut source = std::error::Error::source(e);
-        while let Some(s) = source {
-            detail.push_str(": ");
-            detail.push_str(&s.to_string());
-            source = s.source();
-        }
+        let detail = crate::exit::with_causes(e);
         ReportError::Template { name, detail }
     }
 }
