@@ -415,3 +415,89 @@ fn access_token_for(
         expires_at: t.saturating_add(state.config.access_token_ttl),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content_type(res: &Response) -> &str {
+        res.headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    #[test]
+    fn answers_are_uncached_json_unless_a_fault_bends_them() {
+        let ok = || Ok(json!({ "access_token": "t" }));
+        let malformed = || Err(OAuthError::invalid_request("grant_type is required"));
+        let grant = || Err(OAuthError::invalid_grant("the code expired"));
+        let clean = FaultSwitches::default();
+        for result in [ok(), malformed(), grant()] {
+            let res = answer_with(result.clone(), &clean);
+            assert!(content_type(&res).starts_with("application/json"));
+            assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+            assert_eq!(res.headers()[header::PRAGMA], "no-cache");
+            let pure = answer(result);
+            assert_eq!(pure.status(), res.status());
+            assert_eq!(pure.headers(), res.headers());
+        }
+
+        let html = FaultSwitches::with(&[Fault::TokenErrorsNotJson]);
+        assert!(content_type(&answer_with(malformed(), &html)).starts_with("text/html"));
+        assert!(content_type(&answer_with(grant(), &html)).starts_with("application/json"));
+        assert!(content_type(&answer_with(ok(), &html)).starts_with("application/json"));
+        assert_eq!(
+            answer_with(malformed(), &html).headers()[header::CACHE_CONTROL],
+            "no-store"
+        );
+
+        let cached = FaultSwitches::with(&[Fault::TokenCacheHeadersMissing]);
+        for result in [ok(), malformed(), grant()] {
+            let res = answer_with(result, &cached);
+            assert!(res.headers().get(header::CACHE_CONTROL).is_none());
+            assert!(res.headers().get(header::PRAGMA).is_none());
+        }
+    }
+
+    #[test]
+    fn responses_carry_their_fields_unless_a_fault_bends_them() {
+        let scope = ["openid".to_string(), "patient/*.rs".to_string()];
+        let fields = TokenFields {
+            access_token: "at",
+            expires_in: 300,
+            scope: &scope,
+        };
+        let code = AuthorizationCode {
+            client_id: "app".into(),
+            redirect_uri: "https://app.example/cb".into(),
+            scope: scope.to_vec(),
+            nonce: None,
+            code_challenge: None,
+            patient_id: "p1".into(),
+            grant_id: 1,
+            expires_at: 0,
+            redeemed: false,
+        };
+        let clean = FaultSwitches::default();
+        let full = code_response(&fields, &code, "idt", "rt");
+        assert_eq!(full["patient"], "p1");
+        assert_eq!(full["scope"], "openid patient/*.rs");
+        assert_eq!(
+            code_response_with(&fields, &code, "idt", "rt", &clean),
+            full
+        );
+        let faults = FaultSwitches::with(&[Fault::TokenResponseWithoutPatient]);
+        let bent = code_response_with(&fields, &code, "idt", "rt", &faults);
+        assert!(bent.get("patient").is_none());
+        assert_eq!(bent["id_token"], "idt");
+
+        let registry = Registry::load(1, 0).unwrap();
+        let system = system_response(&fields);
+        assert!(system.get("patient").is_none() && system.get("refresh_token").is_none());
+        assert_eq!(system_response_with(&fields, &registry, &clean), system);
+        let faults = FaultSwitches::with(&[Fault::PatientClaimOnSystemToken]);
+        let bent = system_response_with(&fields, &registry, &faults);
+        assert_eq!(bent["patient"], json!(registry.members()[0].patient_id));
+    }
+}

@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn a_client_reaches_only_its_plans_api_unless_the_fault_is_on() {
         use crate::portal::store::Lenience;
-        let registry = Registry::load(0, 0).unwrap();
+        let registry = Registry::load(1, 0).unwrap();
         let portal = PortalStore::default();
         let fixture = |api: Api| {
             registry
