@@ -197,7 +197,8 @@ impl Directory {
 }
 
 /// Defects this profile can be switched to have, from the server's fault switches
-/// ([`crate::faults::Fault`]`::AppId*`; `scenarios/app_id.toml` catches each).
+/// ([`crate::faults::Fault`]`::AppId*`; `scenarios/app_id.toml` catches each). The profile's
+/// rules take it, and [`Lenience::default`] is each rule unbent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Lenience {
     /// An account the application is not granted is readable (APPID-ACCOUNT-403).
@@ -211,16 +212,15 @@ pub struct Lenience {
 }
 
 impl Lenience {
-    /// The defects switched on for this server.
-    pub fn of(state: &AppState) -> Lenience {
+    /// The defects switched on in `faults`.
+    pub fn of(faults: &crate::faults::FaultSwitches) -> Lenience {
         use crate::faults::Fault;
         Lenience {
-            ungranted_account_readable: state.faults.on(Fault::AppIdUngrantedAccountReadable),
-            unauthorized_endpoint_allowed: state.faults.on(Fault::AppIdUnauthorizedEndpointAllowed),
-            sandbox_credentials_on_production: state
-                .faults
+            ungranted_account_readable: faults.on(Fault::AppIdUngrantedAccountReadable),
+            unauthorized_endpoint_allowed: faults.on(Fault::AppIdUnauthorizedEndpointAllowed),
+            sandbox_credentials_on_production: faults
                 .on(Fault::AppIdSandboxCredentialsOnProduction),
-            secret_not_checked: state.faults.on(Fault::AppIdSecretNotChecked),
+            secret_not_checked: faults.on(Fault::AppIdSecretNotChecked),
         }
     }
 }
@@ -265,7 +265,9 @@ impl Denial {
 }
 
 /// The application whose `env` credentials are `id` and `secret` (both already read from
-/// exactly one header each).
+/// exactly one header each). Fault `AppIdSecretNotChecked` (`lenience.secret_not_checked`):
+/// the id alone signs in; fault `AppIdSandboxCredentialsOnProduction`: sandbox credentials
+/// also work on production.
 pub fn authenticate<'a>(
     dir: &'a Directory,
     env: Env,
@@ -297,7 +299,8 @@ pub fn authenticate<'a>(
         ))
 }
 
-/// The account `account_id`, when `app` is granted it and authorized for `endpoint`.
+/// The account `account_id`, when `app` is granted it and authorized for `endpoint`. Faults
+/// `AppIdUngrantedAccountReadable` and `AppIdUnauthorizedEndpointAllowed` skip each check.
 pub fn authorize<'a>(
     dir: &'a Directory,
     app: &Application,
@@ -372,7 +375,7 @@ impl FromRequestParts<AppState> for AppCaller {
                 "no such environment: use /app-id/sandbox or /app-id/production",
             ));
         };
-        let lenience = Lenience::of(state);
+        let lenience = Lenience::of(&state.faults);
         let read = || {
             let id = header_value(&parts.headers, ID_HEADER)?;
             let secret = header_value(&parts.headers, SECRET_HEADER)?;

@@ -69,24 +69,25 @@ pub fn smart_document(urls: &Urls) -> Value {
     })
 }
 
-/// The SMART configuration as served, with the discovery faults applied.
-fn served_smart_document(urls: &Urls, faults: &FaultSwitches) -> Value {
+/// [`smart_document`] as served. Fault `PkcePlainAdvertised`: `plain` listed "for older
+/// clients" (RFC 7636 4.2 allows it; SMART forbids it). Fault
+/// `SmartConfigWithoutTokenEndpoint`: the token endpoint left out (as if only the OpenID
+/// configuration had it).
+pub fn smart_document_with(urls: &Urls, faults: &FaultSwitches) -> Value {
     let mut doc = smart_document(urls);
     if faults.on(Fault::PkcePlainAdvertised) {
-        // Fault: `plain` listed "for older clients" (RFC 7636 4.2 allows it; SMART forbids it).
         doc["code_challenge_methods_supported"] = json!(["S256", "plain"]);
     }
     if faults.on(Fault::SmartConfigWithoutTokenEndpoint)
         && let Some(doc) = doc.as_object_mut()
     {
-        // Fault: the token endpoint left out (as if only the OpenID configuration had it).
         doc.remove("token_endpoint");
     }
     doc
 }
 
 async fn smart_configuration(State(state): State<AppState>) -> Response {
-    axum::Json(served_smart_document(&state.urls, &state.faults)).into_response()
+    axum::Json(smart_document_with(&state.urls, &state.faults)).into_response()
 }
 
 async fn openid_configuration(State(state): State<AppState>) -> Response {
@@ -106,9 +107,10 @@ async fn openid_configuration(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
-/// The CapabilityStatement security section, with the same endpoints as discovery.
-fn security(urls: &Urls, faults: &FaultSwitches) -> Value {
-    let mut security = json!({
+/// The CapabilityStatement security section (SMART App Launch 2.0 "Conformance"): the
+/// SMART-on-FHIR service, with the same endpoints as discovery.
+pub fn security(urls: &Urls) -> Value {
+    json!({
         "cors": false,
         "service": [{
             "coding": [{
@@ -127,19 +129,23 @@ fn security(urls: &Urls, faults: &FaultSwitches) -> Value {
                 { "url": "register", "valueUri": urls.register }
             ]
         }]
-    });
+    })
+}
+
+/// [`security`] as served. Fault `MetadataWithoutSmartSecurity`: the OAuth URIs are there but
+/// no security service declares SMART-on-FHIR.
+pub fn security_with(urls: &Urls, faults: &FaultSwitches) -> Value {
+    let mut security = security(urls);
     if faults.on(Fault::MetadataWithoutSmartSecurity)
         && let Some(security) = security.as_object_mut()
     {
-        // Fault: the OAuth URIs are there but no security service declares SMART-on-FHIR.
         security.remove("service");
     }
     security
 }
 
 fn capability_statement(
-    urls: &Urls,
-    faults: &FaultSwitches,
+    security: Value,
     base: &str,
     name: &str,
     resources: Value,
@@ -158,7 +164,7 @@ fn capability_statement(
         "fhirVersion": "4.0.1",
         "format": ["json"],
         "implementationGuide": implementation_guides,
-        "rest": [{ "mode": "server", "security": security(urls, faults), "resource": resources }]
+        "rest": [{ "mode": "server", "security": security, "resource": resources }]
     })
 }
 
@@ -282,8 +288,7 @@ async fn patient_access_metadata(State(state): State<AppState>) -> Response {
         .map(|(t, p)| resource_entry(t, p, *t == "Patient"))
         .collect();
     fhir_json(capability_statement(
-        &state.urls,
-        &state.faults,
+        security_with(&state.urls, &state.faults),
         &state.urls.patient_access,
         "Patient Access API",
         json!(resources),
@@ -302,8 +307,7 @@ async fn directory_metadata(State(state): State<AppState>) -> Response {
         .map(|(t, p)| resource_entry(t, p, false))
         .collect();
     fhir_json(capability_statement(
-        &state.urls,
-        &state.faults,
+        security_with(&state.urls, &state.faults),
         &state.urls.provider_directory,
         "Provider Directory API",
         json!(resources),
@@ -311,4 +315,41 @@ async fn directory_metadata(State(state): State<AppState>) -> Response {
             "http://hl7.org/fhir/us/davinci-pdex-plan-net/ImplementationGuide/hl7.fhir.us.davinci-pdex-plan-net",
         ],
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_discovery_fault_bends_only_its_own_field() {
+        let urls = Urls::new("http://h");
+        let clean = FaultSwitches::default();
+        assert_eq!(smart_document_with(&urls, &clean), smart_document(&urls));
+        assert_eq!(security_with(&urls, &clean), security(&urls));
+        let doc = smart_document(&urls);
+        assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
+        assert_eq!(doc["token_endpoint"], json!(urls.token));
+        assert!(security(&urls)["service"].is_array());
+
+        let plain = smart_document_with(&urls, &FaultSwitches::with(&[Fault::PkcePlainAdvertised]));
+        assert_eq!(
+            plain["code_challenge_methods_supported"],
+            json!(["S256", "plain"])
+        );
+        assert_eq!(plain["token_endpoint"], doc["token_endpoint"]);
+
+        let faults = FaultSwitches::with(&[Fault::SmartConfigWithoutTokenEndpoint]);
+        let without = smart_document_with(&urls, &faults);
+        assert!(without.get("token_endpoint").is_none());
+        assert_eq!(
+            without["authorization_endpoint"],
+            doc["authorization_endpoint"]
+        );
+
+        let faults = FaultSwitches::with(&[Fault::MetadataWithoutSmartSecurity]);
+        let bent = security_with(&urls, &faults);
+        assert!(bent.get("service").is_none());
+        assert_eq!(bent["extension"], security(&urls)["extension"]);
+    }
 }

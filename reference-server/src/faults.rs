@@ -6,6 +6,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Faults per word of [`FaultSwitches`].
+const WORD: usize = u64::BITS as usize;
+
 /// A defect the server can be switched to have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Fault {
@@ -250,14 +253,34 @@ impl Fault {
         }
     }
 
-    fn bit(self) -> u64 {
-        1 << (self as u32)
+    /// The position of the fault in declaration order (0-based, as [`Fault::all`] lists it).
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The word of [`FaultSwitches`] holding the fault, and the fault's bit in it.
+    fn slot(self) -> (usize, u64) {
+        slot(self.index())
     }
 }
 
-/// The switches of a running server (all off by default). Cheap to read on every request.
-#[derive(Debug, Default)]
-pub struct FaultSwitches(AtomicU64);
+/// The word holding the fault at `index`, and its bit in that word.
+fn slot(index: usize) -> (usize, u64) {
+    (index / WORD, 1 << (index % WORD))
+}
+
+/// The switches of a running server (all off by default). Cheap to read on every request:
+/// one relaxed atomic load, no lock. One bit per fault in as many 64-bit words as the enum
+/// needs, so the set grows with [`Fault`].
+#[derive(Debug)]
+pub struct FaultSwitches(Box<[AtomicU64]>);
+
+impl Default for FaultSwitches {
+    fn default() -> FaultSwitches {
+        let words = Fault::all().len().div_ceil(WORD);
+        FaultSwitches((0..words).map(|_| AtomicU64::new(0)).collect())
+    }
+}
 
 impl FaultSwitches {
     /// Switches with `faults` on.
@@ -269,13 +292,21 @@ impl FaultSwitches {
 
     /// Whether `fault` is on.
     pub fn on(&self, fault: Fault) -> bool {
-        self.0.load(Ordering::Relaxed) & fault.bit() != 0
+        let (word, bit) = fault.slot();
+        self.0[word].load(Ordering::Relaxed) & bit != 0
     }
 
-    /// Turns exactly `faults` on (and every other off).
+    /// Turns exactly `faults` on (and every other off). Each word is stored at once; a
+    /// request running while the set changes may see some words old and some new.
     pub fn set(&self, faults: &[Fault]) {
-        let bits = faults.iter().fold(0, |b, f| b | f.bit());
-        self.0.store(bits, Ordering::Relaxed);
+        let mut words = vec![0u64; self.0.len()];
+        for f in faults {
+            let (word, bit) = f.slot();
+            words[word] |= bit;
+        }
+        for (slot, bits) in self.0.iter().zip(words) {
+            slot.store(bits, Ordering::Relaxed);
+        }
     }
 
     /// The faults that are on.
@@ -287,11 +318,12 @@ impl FaultSwitches {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn every_fault_has_a_name_a_defect_and_requirements() {
         let all = Fault::all();
-        assert!(all.len() >= 25 && all.len() <= 64, "{}", all.len());
+        assert!(all.len() >= 25, "{}", all.len());
         for f in all {
             assert_eq!(Fault::parse(&f.name()), Some(f));
             assert!(!f.defect().is_empty(), "{f:?}");
@@ -309,5 +341,60 @@ mod tests {
         assert_eq!(s.active(), [Fault::PkceNotVerified]);
         s.set(&[]);
         assert!(s.active().is_empty());
+    }
+
+    #[test]
+    fn faults_are_numbered_in_declaration_order() {
+        // `on` indexes the words by the discriminant: it must be the position in `all`.
+        for (i, f) in Fault::all().into_iter().enumerate() {
+            assert_eq!(f.index(), i, "{f:?}");
+        }
+    }
+
+    #[test]
+    fn the_65th_fault_opens_a_second_word() {
+        assert_eq!(slot(0), (0, 1));
+        assert_eq!(slot(63), (0, 1 << 63));
+        assert_eq!(slot(64), (1, 1));
+        assert_eq!(slot(130), (2, 1 << 2));
+    }
+
+    #[test]
+    fn every_fault_reads_back_alone_and_all_together() {
+        let all = Fault::all();
+        let s = FaultSwitches::default();
+        assert_eq!(s.0.len(), all.len().div_ceil(WORD));
+        for &f in &all {
+            s.set(&[f]);
+            for &g in &all {
+                assert_eq!(s.on(g), g == f, "{f:?} on, {g:?} read");
+            }
+            assert_eq!(s.active(), [f]);
+        }
+        s.set(&all);
+        assert!(all.iter().all(|f| s.on(*f)));
+        assert_eq!(s.active(), all);
+    }
+
+    proptest! {
+        #[test]
+        fn any_subset_reads_back_exactly(
+            subset in prop::sample::subsequence(Fault::all(), 0..=Fault::all().len()),
+            mut shuffled in prop::sample::subsequence(Fault::all(), 0..=Fault::all().len())
+                .prop_shuffle(),
+        ) {
+            let s = FaultSwitches::with(&subset);
+            // `subsequence` keeps declaration order, the order `active` answers in.
+            prop_assert_eq!(s.active(), subset.clone());
+            for f in Fault::all() {
+                prop_assert_eq!(s.on(f), subset.contains(&f));
+            }
+            // Setting again replaces, whatever the order given (repeats allowed).
+            shuffled.extend(shuffled.clone());
+            s.set(&shuffled);
+            shuffled.sort();
+            shuffled.dedup();
+            prop_assert_eq!(s.active(), shuffled);
+        }
     }
 }

@@ -24,6 +24,29 @@ pub fn accepts(registered: &[String], candidate: &str, faults: &FaultSwitches) -
     })
 }
 
+/// RFC 6749 4.1.2.1: an error about a redirect_uri that was not accepted is shown to the
+/// member and never sent to that URI: there is no redirect target for it.
+pub fn bad_uri_target(_candidate: &str, _state: Option<&str>) -> Option<String> {
+    None
+}
+
+/// [`bad_uri_target`] as the authorization endpoint applies it. Fault `RedirectOnBadUri`: the
+/// error (with the `state`) is sent to the unverified redirect_uri, an open redirector.
+pub fn bad_uri_target_with(
+    candidate: &str,
+    state: Option<&str>,
+    faults: &FaultSwitches,
+) -> Option<String> {
+    if !faults.on(Fault::RedirectOnBadUri) {
+        return bad_uri_target(candidate, state);
+    }
+    let mut pairs = vec![("error", "invalid_request")];
+    if let Some(s) = state {
+        pairs.push(("state", s));
+    }
+    Some(with_params(candidate, &pairs))
+}
+
 /// `redirect_uri` with response parameters added to its query (RFC 6749 4.1.2), keeping any
 /// query the registered URI already has.
 pub fn with_params(redirect_uri: &str, params: &[(&str, &str)]) -> String {
@@ -103,6 +126,29 @@ mod tests {
             assert!(!accepts(&r, still_bad, &faults), "{fault:?}: {still_bad}");
             assert!(accepts(&r, "https://client-app.com/redirect", &faults));
         }
+    }
+
+    #[test]
+    fn an_unaccepted_uri_is_never_a_redirect_target_unless_the_fault_is_on() {
+        let evil = "https://evil.example/cb";
+        for fault in Fault::all() {
+            let faults = FaultSwitches::with(&[fault]);
+            let target = bad_uri_target_with(evil, Some("s 1"), &faults);
+            if fault == Fault::RedirectOnBadUri {
+                assert_eq!(
+                    target.as_deref(),
+                    Some("https://evil.example/cb?error=invalid_request&state=s+1")
+                );
+            } else {
+                assert_eq!(target, bad_uri_target(evil, Some("s 1")), "{fault:?}");
+                assert_eq!(target, None, "{fault:?}");
+            }
+        }
+        let faults = FaultSwitches::with(&[Fault::RedirectOnBadUri]);
+        assert_eq!(
+            bad_uri_target_with(evil, None, &faults).as_deref(),
+            Some("https://evil.example/cb?error=invalid_request")
+        );
     }
 
     #[test]

@@ -6,12 +6,12 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::pages;
-use crate::faults::Fault;
+use super::{grants, pages, pkce};
+use crate::faults::{Fault, FaultSwitches};
 use crate::html::error_page;
 use crate::params::{ParamError, Params};
 use crate::redirect;
-use crate::registry::{Api, GrantType};
+use crate::registry::Api;
 use crate::scope;
 use crate::state::AppState;
 use crate::tokens::{MAX_PENDING, PendingAuthorization, expiry, random_token};
@@ -56,13 +56,11 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
         Err(e) => return param_page(&e),
     };
     if !redirect::accepts(&client.redirect_uris, redirect_uri, &state.faults) {
-        if state.faults.on(Fault::RedirectOnBadUri) {
-            // Fault: the error is sent to the unverified redirect_uri (an open redirector).
-            let mut pairs = vec![("error", "invalid_request")];
-            if let Some(s) = params.single("state").ok().flatten() {
-                pairs.push(("state", s));
-            }
-            return found(&redirect::with_params(redirect_uri, &pairs));
+        let app_state = params.single("state").ok().flatten();
+        if let Some(location) =
+            redirect::bad_uri_target_with(redirect_uri, app_state, &state.faults)
+        {
+            return found(&location);
         }
         return error_page(
             StatusCode::BAD_REQUEST,
@@ -99,10 +97,7 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
             );
         }
     }
-    // Fault: the client's allowed grants are only looked at by the token endpoint.
-    if !client.grant_types.contains(&GrantType::AuthorizationCode)
-        && !state.faults.on(Fault::DirectoryAppAuthorizeAllowed)
-    {
+    if !grants::may_authorize_with(&client, &state.faults) {
         return fail(
             "unauthorized_client",
             "this client may not use the authorization code grant",
@@ -120,12 +115,8 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
         Ok(g) => g,
         Err(e) => return fail("invalid_scope", &e.to_string()),
     };
-    // SMART's `aud`: optional here because seed 002's example omits it; when sent it must
-    // name the Patient Access base (SMART App Launch 2.0.0, "aud" parameter).
-    // Fault: `aud` read but never compared.
     if let Some(aud) = params.single("aud").ok().flatten()
-        && aud.trim_end_matches('/') != state.urls.patient_access
-        && !state.faults.on(Fault::AudienceNotChecked)
+        && !audience_accepted_with(aud, &state.urls.patient_access, &state.faults)
     {
         return fail(
             "invalid_request",
@@ -133,33 +124,9 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
         );
     }
     let challenge = params.single("code_challenge").ok().flatten();
-    match (
-        challenge,
-        params.single("code_challenge_method").ok().flatten(),
-    ) {
-        (None, None) => {}
-        (Some(c), Some("S256")) if is_s256_challenge(c) => {}
-        // Fault: `plain` accepted, explicit or by default (RFC 7636 4.3 allows it; SMART
-        // App Launch 2.0 forbids it).
-        (Some(_), None | Some("plain")) if state.faults.on(Fault::PkcePlainAccepted) => {}
-        (Some(_), Some("S256")) => {
-            return fail(
-                "invalid_request",
-                "code_challenge is not a base64url SHA-256 value",
-            );
-        }
-        (Some(_), None) | (_, Some("plain")) => {
-            return fail(
-                "invalid_request",
-                "PKCE method plain is not supported; use S256",
-            );
-        }
-        (_, Some(_)) => {
-            return fail(
-                "invalid_request",
-                "code_challenge and code_challenge_method=S256 go together",
-            );
-        }
+    let method = params.single("code_challenge_method").ok().flatten();
+    if let Err(description) = pkce::check_challenge_with(challenge, method, &state.faults) {
+        return fail("invalid_request", description);
     }
     let nonce = params.single("nonce").ok().flatten();
     if nonce.is_some_and(|n| n.len() > MAX_STATE_LEN) {
@@ -190,11 +157,16 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
     no_store(Html(pages::login_page(&action, &tx, &client.name, None)).into_response())
 }
 
-/// An S256 challenge is the base64url (no padding) of 32 bytes: 43 characters.
-fn is_s256_challenge(c: &str) -> bool {
-    c.len() == 43
-        && c.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+/// SMART's `aud` (SMART App Launch 2.0.0, "aud" parameter), when sent, names the Patient
+/// Access base (a trailing slash aside). Optional here because seed 002's example omits it.
+pub fn audience_accepted(aud: &str, patient_access: &str) -> bool {
+    aud.trim_end_matches('/') == patient_access
+}
+
+/// [`audience_accepted`] as the authorization endpoint applies it. Fault `AudienceNotChecked`:
+/// `aud` is read but never compared.
+pub fn audience_accepted_with(aud: &str, patient_access: &str, faults: &FaultSwitches) -> bool {
+    audience_accepted(aud, patient_access) || faults.on(Fault::AudienceNotChecked)
 }
 
 fn param_page(e: &ParamError) -> Response {
@@ -226,4 +198,29 @@ pub fn no_store(mut res: Response) -> Response {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aud_names_the_patient_access_base_unless_the_fault_is_on() {
+        let base = "https://h.example/fhir";
+        let clean = FaultSwitches::default();
+        let lax = FaultSwitches::with(&[Fault::AudienceNotChecked]);
+        // (aud, accepted by a clean server)
+        for (aud, ok) in [
+            ("https://h.example/fhir", true),
+            ("https://h.example/fhir/", true),
+            ("https://h.example/fhir/x", false),
+            ("https://h.example/provider-directory/fhir", false),
+            ("https://evil.example/fhir", false),
+            ("", false),
+        ] {
+            assert_eq!(audience_accepted(aud, base), ok, "{aud}");
+            assert_eq!(audience_accepted_with(aud, base, &clean), ok, "{aud}");
+            assert!(audience_accepted_with(aud, base, &lax), "{aud}");
+        }
+    }
 }

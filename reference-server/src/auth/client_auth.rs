@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::error::OAuthError;
 use crate::environment::Environment;
-use crate::faults::Fault;
+use crate::faults::{Fault, FaultSwitches};
 use crate::params::Params;
 use crate::registry::Client;
 use crate::state::AppState;
@@ -33,14 +33,48 @@ pub fn authenticate_in<'s>(
     params: &Params,
     env: Environment,
 ) -> Result<Cow<'s, Client>, OAuthError> {
-    check_credentials(headers, params, state, env).map_err(|mut e| {
-        // Fault: every failure is a plain 400, so no `WWW-Authenticate: Basic` challenge
-        // (RFC 6749 5.2 wants 401 with it when the client sent an Authorization header).
-        if state.faults.on(Fault::InvalidClientAsBadRequest) && e.error == "invalid_client" {
-            e.status = axum::http::StatusCode::BAD_REQUEST;
-        }
-        e
-    })
+    check_credentials(headers, params, state, env).map_err(|e| failure_with(e, &state.faults))
+}
+
+/// A failed client authentication as answered: `invalid_client` is a 401 with a
+/// `WWW-Authenticate: Basic` challenge (RFC 6749 5.2; [`OAuthError::invalid_client`] makes
+/// it so). Fault `InvalidClientAsBadRequest`: every failure is a plain 400, so no challenge.
+pub fn failure_with(mut e: OAuthError, faults: &FaultSwitches) -> OAuthError {
+    if faults.on(Fault::InvalidClientAsBadRequest) && e.error == "invalid_client" {
+        e.status = axum::http::StatusCode::BAD_REQUEST;
+    }
+    e
+}
+
+/// Seed 000 "Upgrade to production": a portal app authenticates at the production token
+/// endpoint, with the very credentials the portal showed, once the payer approved it.
+pub fn production_access(approved: bool) -> Result<(), OAuthError> {
+    if approved {
+        Ok(())
+    } else {
+        Err(OAuthError::invalid_client(
+            "production access for this application is not approved",
+        ))
+    }
+}
+
+/// [`production_access`] as the production token endpoint applies it. Fault
+/// `PortalProductionSeparateSecret`: production holds its own copy of the credentials, made at
+/// approval with a secret the portal never showed, so the sandbox secret is refused. Fault
+/// `PortalProductionWithoutApproval`: the approval is not looked at.
+pub fn production_access_with(approved: bool, faults: &FaultSwitches) -> Result<(), OAuthError> {
+    if faults.on(Fault::PortalProductionSeparateSecret) {
+        return Err(unknown_client());
+    }
+    if faults.on(Fault::PortalProductionWithoutApproval) {
+        return Ok(());
+    }
+    production_access(approved)
+}
+
+/// The one answer for an unknown client_id and a wrong secret alike.
+fn unknown_client() -> OAuthError {
+    OAuthError::invalid_client("unknown client or wrong secret")
 }
 
 fn check_credentials<'r>(
@@ -70,7 +104,6 @@ fn check_credentials<'r>(
     }
     let (id, secret) = parse_basic(value.as_bytes())
         .ok_or_else(|| OAuthError::invalid_client("malformed HTTP Basic credentials"))?;
-    let unknown = || OAuthError::invalid_client("unknown client or wrong secret");
     let client = match state.registry.client(&id) {
         // Fixture clients are sandbox demo registrations, unknown to production.
         Some(c) => {
@@ -78,7 +111,7 @@ fn check_credentials<'r>(
                 c.secret.as_bytes(),
                 secret.as_bytes(),
             )
-            .map_err(|_| unknown())?;
+            .map_err(|_| unknown_client())?;
             if env == Environment::Production {
                 return Err(OAuthError::invalid_client(
                     "this client has no production access",
@@ -91,19 +124,9 @@ fn check_credentials<'r>(
             let (c, approved) = state
                 .portal
                 .authenticate(&id, &secret, lenience)
-                .ok_or_else(unknown)?;
+                .ok_or_else(unknown_client)?;
             if env == Environment::Production {
-                // Fault: production holds its own copy of the credentials, made at approval
-                // with a secret the portal never showed, so the sandbox secret is refused.
-                if state.faults.on(Fault::PortalProductionSeparateSecret) {
-                    return Err(unknown());
-                }
-                // Fault: the approval is not looked at.
-                if !approved && !state.faults.on(Fault::PortalProductionWithoutApproval) {
-                    return Err(OAuthError::invalid_client(
-                        "production access for this application is not approved",
-                    ));
-                }
+                production_access_with(approved, &state.faults)?;
             }
             Cow::Owned(c)
         }
@@ -175,5 +198,40 @@ mod tests {
         assert_eq!(parse_basic(b"Basic !!!"), None);
         let no_colon = format!("Basic {}", STANDARD.encode("nocolon"));
         assert_eq!(parse_basic(no_colon.as_bytes()), None);
+    }
+
+    #[test]
+    fn invalid_client_stays_401_unless_the_fault_makes_it_400() {
+        let clean = FaultSwitches::default();
+        let lax = FaultSwitches::with(&[Fault::InvalidClientAsBadRequest]);
+        let client = OAuthError::invalid_client("x");
+        let request = OAuthError::invalid_request("x");
+        assert_eq!(failure_with(client.clone(), &clean), client);
+        assert_eq!(failure_with(request.clone(), &lax), request);
+        let bent = failure_with(client.clone(), &lax);
+        assert_eq!((bent.status.as_u16(), bent.error), (400, "invalid_client"));
+    }
+
+    #[test]
+    fn production_needs_the_approval_and_each_fault_bends_it_its_way() {
+        let ok = |r: Result<(), OAuthError>| r.map_err(|e| e.description);
+        let not_approved = Err("production access for this application is not approved".into());
+        let unknown = Err("unknown client or wrong secret".into());
+        let clean = FaultSwitches::default();
+        let separate = FaultSwitches::with(&[Fault::PortalProductionSeparateSecret]);
+        let unapproved = FaultSwitches::with(&[Fault::PortalProductionWithoutApproval]);
+        // (approved, faults, answer)
+        for (approved, faults, answer) in [
+            (true, &clean, Ok(())),
+            (false, &clean, not_approved.clone()),
+            (true, &separate, unknown.clone()),
+            (false, &separate, unknown),
+            (true, &unapproved, Ok(())),
+            (false, &unapproved, Ok(())),
+        ] {
+            assert_eq!(ok(production_access_with(approved, faults)), answer);
+        }
+        assert_eq!(ok(production_access(true)), Ok(()));
+        assert_eq!(ok(production_access(false)), not_approved);
     }
 }

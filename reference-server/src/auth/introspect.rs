@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::client_auth;
 use super::error::{OAuthError, no_store};
 use super::token::{FormBody, form};
-use crate::faults::Fault;
+use crate::faults::{Fault, FaultSwitches};
 use crate::state::AppState;
 use crate::tokens::now;
 
@@ -74,12 +74,22 @@ fn describe(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Va
             "patient": r.patient_id,
         }));
     }
-    // Fault: the fallback answers active for whatever token the client sends (unknown,
-    // expired, revoked) instead of `{"active": false}`.
-    if state.faults.on(Fault::IntrospectionAlwaysActive) {
-        return Ok(json!({ "active": true, "client_id": client.id, "iss": state.urls.issuer }));
+    Ok(inactive_with(&client.id, &state.urls.issuer, &state.faults))
+}
+
+/// RFC 7662 2.2: a token that is unknown, expired, revoked or another client's is described
+/// as `{"active": false}` and nothing more.
+pub fn inactive() -> Value {
+    json!({ "active": false })
+}
+
+/// [`inactive`] as answered. Fault `IntrospectionAlwaysActive`: the fallback answers active
+/// for whatever token the client sends.
+pub fn inactive_with(client_id: &str, issuer: &str, faults: &FaultSwitches) -> Value {
+    if faults.on(Fault::IntrospectionAlwaysActive) {
+        return json!({ "active": true, "client_id": client_id, "iss": issuer });
     }
-    Ok(json!({ "active": false }))
+    inactive()
 }
 
 /// `POST /oauth2/revoke`.
@@ -128,4 +138,20 @@ fn revoke_token(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Resul
     }
     // Unknown tokens are not an error (RFC 7009 2.2).
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_inactive_token_is_described_as_inactive_unless_the_fault_is_on() {
+        let clean = FaultSwitches::default();
+        assert_eq!(inactive_with("app", "http://h/oauth2", &clean), inactive());
+        assert_eq!(inactive(), json!({ "active": false }));
+        let faults = FaultSwitches::with(&[Fault::IntrospectionAlwaysActive]);
+        let answer = inactive_with("app", "http://h/oauth2", &faults);
+        assert_eq!(answer["active"], json!(true));
+        assert_eq!(answer["client_id"], json!("app"));
+    }
 }

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use super::authorize::{found, no_store};
 use super::pages;
 use super::token::FormBody;
-use crate::faults::Fault;
+use crate::faults::{Fault, FaultSwitches};
 use crate::html::{ErrorPage, error_page};
 use crate::params::Params;
 use crate::redirect;
@@ -70,15 +70,10 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Form
     let client_name = client.as_deref().map_or("", |c| c.name.as_str());
     let username = params.single("username").ok().flatten().unwrap_or("");
     let password = params.single("password").ok().flatten().unwrap_or("");
-    let member = state.registry.member_by_username(username).filter(|m| {
-        aws_lc_rs::constant_time::verify_slices_are_equal(
-            m.password.as_bytes(),
-            password.as_bytes(),
-        )
-        .is_ok()
-            // Fault: the password check's result is ignored; a known username is enough.
-            || state.faults.on(Fault::WrongPasswordAccepted)
-    });
+    let member = state
+        .registry
+        .member_by_username(username)
+        .filter(|m| password_accepted_with(&m.password, password, &state.faults));
     let action = format!("{}/login", state.urls.issuer);
     let Some(member) = member else {
         let page = pages::login_page(
@@ -171,8 +166,7 @@ pub async fn consent(
     }
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     let code;
-    // Fault: only that the form was submitted is looked at, not which button.
-    if decision == Some("approve") || state.faults.on(Fault::ConsentDenialIssuesCode) {
+    if issues_code_with(decision, &state.faults) {
         let grant_id = state.tokens.new_grant(&pending.client_id, &patient_id);
         code = random_token();
         state.tokens.codes.insert(
@@ -194,11 +188,104 @@ pub async fn consent(
         pairs.push(("error", "access_denied"));
         pairs.push(("error_description", "the member denied access"));
     }
-    // Fault: the state is not carried through the login and consent pages.
-    if let Some(s) = &pending.state
-        && !state.faults.on(Fault::StateNotEchoed)
-    {
+    if let Some(s) = echoed_state_with(&pending, &state.faults) {
         pairs.push(("state", s));
     }
     found(&redirect::with_params(&pending.redirect_uri, &pairs))
+}
+
+/// The member's password, compared in constant time with the one presented.
+pub fn password_accepted(password: &str, presented: &str) -> bool {
+    aws_lc_rs::constant_time::verify_slices_are_equal(password.as_bytes(), presented.as_bytes())
+        .is_ok()
+}
+
+/// [`password_accepted`] as the login step applies it. Fault `WrongPasswordAccepted`: the
+/// check's result is ignored; a known username is enough.
+pub fn password_accepted_with(password: &str, presented: &str, faults: &FaultSwitches) -> bool {
+    password_accepted(password, presented) || faults.on(Fault::WrongPasswordAccepted)
+}
+
+/// Seed 002 consent: only "approve" issues a code (deny redirects with `access_denied`).
+pub fn issues_code(decision: Option<&str>) -> bool {
+    decision == Some("approve")
+}
+
+/// [`issues_code`] as the consent step applies it. Fault `ConsentDenialIssuesCode`: only that
+/// the form was submitted is looked at, not which button.
+pub fn issues_code_with(decision: Option<&str>, faults: &FaultSwitches) -> bool {
+    issues_code(decision) || faults.on(Fault::ConsentDenialIssuesCode)
+}
+
+/// RFC 6749 4.1.2: the redirect carries the authorization request's `state`, if it had one.
+pub fn echoed_state(pending: &PendingAuthorization) -> Option<&str> {
+    pending.state.as_deref()
+}
+
+/// [`echoed_state`] as the consent step applies it. Fault `StateNotEchoed`: the state is not
+/// carried through the login and consent pages.
+pub fn echoed_state_with<'p>(
+    pending: &'p PendingAuthorization,
+    faults: &FaultSwitches,
+) -> Option<&'p str> {
+    echoed_state(pending).filter(|_| !faults.on(Fault::StateNotEchoed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_must_match_unless_the_fault_is_on() {
+        let clean = FaultSwitches::default();
+        let lax = FaultSwitches::with(&[Fault::WrongPasswordAccepted]);
+        for (presented, ok) in [
+            ("s3cret", true),
+            ("S3cret", false),
+            ("s3cre", false),
+            ("", false),
+        ] {
+            assert_eq!(password_accepted("s3cret", presented), ok, "{presented}");
+            assert_eq!(password_accepted_with("s3cret", presented, &clean), ok);
+            assert!(password_accepted_with("s3cret", presented, &lax));
+        }
+    }
+
+    #[test]
+    fn only_approve_issues_a_code_unless_the_fault_is_on() {
+        let clean = FaultSwitches::default();
+        let lax = FaultSwitches::with(&[Fault::ConsentDenialIssuesCode]);
+        for (decision, ok) in [
+            (Some("approve"), true),
+            (Some("deny"), false),
+            (None, false),
+        ] {
+            assert_eq!(issues_code(decision), ok, "{decision:?}");
+            assert_eq!(issues_code_with(decision, &clean), ok, "{decision:?}");
+            assert!(issues_code_with(decision, &lax), "{decision:?}");
+        }
+    }
+
+    #[test]
+    fn the_state_is_echoed_unless_the_fault_drops_it() {
+        let pending = |state: Option<&str>| PendingAuthorization {
+            client_id: "app".into(),
+            redirect_uri: "https://app.example/cb".into(),
+            scope: vec![],
+            state: state.map(str::to_string),
+            nonce: None,
+            code_challenge: None,
+            member: None,
+            expires_at: 0,
+        };
+        let with = pending(Some("xyz"));
+        let without = pending(None);
+        let clean = FaultSwitches::default();
+        let lax = FaultSwitches::with(&[Fault::StateNotEchoed]);
+        assert_eq!(echoed_state(&with), Some("xyz"));
+        assert_eq!(echoed_state_with(&with, &clean), Some("xyz"));
+        assert_eq!(echoed_state_with(&with, &lax), None);
+        assert_eq!(echoed_state(&without), None);
+        assert_eq!(echoed_state_with(&without, &clean), None);
+    }
 }

@@ -4,10 +4,14 @@
 pub mod authorize;
 pub mod client_auth;
 pub mod error;
+pub mod grants;
+pub mod id_token;
 pub mod introspect;
 pub mod login;
 pub mod pages;
+pub mod pkce;
 pub mod token;
+pub mod token_rules;
 
 use axum::Router;
 use axum::extract::State;

@@ -5,22 +5,20 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use super::client_auth;
 use super::error::{OAuthError, no_store};
+use super::{client_auth, grants, id_token, pkce, token_rules};
 use crate::environment::Environment;
-use crate::faults::Fault;
+use crate::faults::{Fault, FaultSwitches};
 use crate::params::{ParamError, Params};
+use crate::registry::{Api, Client, GrantType, Registry};
+use crate::scope;
+use crate::state::AppState;
+use crate::tokens::{AccessToken, AuthorizationCode, RefreshToken, now};
 
 /// A request body, or why axum could not read it (too large, aborted).
 pub type FormBody = Result<Bytes, axum::extract::rejection::BytesRejection>;
-use crate::registry::{Api, Client, GrantType};
-use crate::scope;
-use crate::state::AppState;
-use crate::tokens::{AccessToken, RefreshToken, now};
 
 /// `POST /oauth2/token` (the sandbox).
 pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: FormBody) -> Response {
@@ -38,25 +36,39 @@ pub async fn production_token(
 }
 
 fn respond(state: &AppState, headers: &HeaderMap, body: &FormBody, env: Environment) -> Response {
-    let mut res = match exchange(state, headers, body, env) {
+    answer_with(exchange(state, headers, body, env), &state.faults)
+}
+
+/// The token endpoint's answer (RFC 6749 5.1, 5.2): the token response or the OAuth error as
+/// JSON, never cached (`Cache-Control: no-store`, `Pragma: no-cache`).
+fn answer(result: Result<Value, OAuthError>) -> Response {
+    let mut res = match result {
         Ok(v) => axum::Json(v).into_response(),
-        // Fault: requests refused as malformed (not a form, a missing or repeated parameter,
-        // an unknown grant_type) get the web framework's HTML error page; only client and
-        // grant errors are OAuth JSON.
-        Err(e)
-            if state.faults.on(Fault::TokenErrorsNotJson)
-                && matches!(e.error, "invalid_request" | "unsupported_grant_type") =>
-        {
-            e.into_html_response()
-        }
         Err(e) => e.into_response(),
     };
-    if state.faults.on(Fault::TokenCacheHeadersMissing) {
-        // Fault: token responses go out with whatever caching the defaults allow.
+    no_store(&mut res);
+    res
+}
+
+/// [`answer`] as sent. Fault `TokenErrorsNotJson`: requests refused as malformed (not a form,
+/// a missing or repeated parameter, an unknown grant_type) get the web framework's HTML error
+/// page; only client and grant errors are OAuth JSON. Fault `TokenCacheHeadersMissing`: token
+/// responses go out with whatever caching the defaults allow.
+fn answer_with(result: Result<Value, OAuthError>, faults: &FaultSwitches) -> Response {
+    let mut res = match result {
+        Err(e)
+            if faults.on(Fault::TokenErrorsNotJson)
+                && matches!(e.error, "invalid_request" | "unsupported_grant_type") =>
+        {
+            let mut res = e.into_html_response();
+            no_store(&mut res);
+            res
+        }
+        result => answer(result),
+    };
+    if faults.on(Fault::TokenCacheHeadersMissing) {
         res.headers_mut().remove(header::CACHE_CONTROL);
         res.headers_mut().remove(header::PRAGMA);
-    } else {
-        no_store(&mut res);
     }
     res
 }
@@ -102,11 +114,7 @@ fn exchange(
             )));
         }
     };
-    // Seed 002: each plan has its flow; a client may only use the grants it registered for.
-    // Fault: client credentials is open to every client that authenticates.
-    let open_grant = grant == GrantType::ClientCredentials
-        && state.faults.on(Fault::ClientCredentialsForPatientApp);
-    if !client.grant_types.contains(&grant) && !open_grant {
+    if !grants::may_exchange_with(client, grant, &state.faults) {
         return Err(OAuthError::unauthorized_client(format!(
             "this client may not use the {} grant",
             grant.as_str()
@@ -142,8 +150,7 @@ fn authorization_code(
                 "the code was issued to another client",
             ));
         }
-        // Fault: a redeemed code is not remembered as spent.
-        if entry.redeemed && !state.faults.on(Fault::CodeReusable) {
+        if token_rules::is_replay_with(&entry, &state.faults) {
             // RFC 6749 4.1.2: a replayed code revokes the tokens it issued.
             let grant = entry.grant_id;
             drop(entry);
@@ -155,15 +162,13 @@ fn authorization_code(
         entry.redeemed = true;
         entry.clone()
     };
-    // Fault: the code's expiry is never compared with the clock.
-    if issued.expires_at <= now() && !state.faults.on(Fault::CodeNeverExpires) {
+    if token_rules::is_expired_with(&issued, now(), &state.faults) {
         return Err(OAuthError::invalid_grant("the authorization code expired"));
     }
     if !state.tokens.grant_active(issued.grant_id) {
         return Err(OAuthError::invalid_grant("the authorization was revoked"));
     }
-    // Fault: redirect_uri is required but not compared with the authorization request's.
-    if issued.redirect_uri != redirect_uri && !state.faults.on(Fault::CodeNotBoundToRedirectUri) {
+    if !token_rules::redirect_matches_with(&issued, redirect_uri, &state.faults) {
         return Err(OAuthError::invalid_grant(
             "redirect_uri differs from the authorization request",
         ));
@@ -171,9 +176,7 @@ fn authorization_code(
     match (&issued.code_challenge, verifier) {
         (None, None) => {}
         (Some(challenge), Some(v)) => {
-            // Fault: any well-formed verifier passes; it is not hashed and compared.
-            let compared = !state.faults.on(Fault::PkceNotVerified);
-            if !is_verifier(v) || (compared && &s256(v) != challenge) {
+            if !pkce::verifier_matches_with(challenge, v, &state.faults) {
                 return Err(OAuthError::invalid_grant(
                     "code_verifier does not match the code_challenge",
                 ));
@@ -201,35 +204,7 @@ fn authorization_code(
         Some(&issued.patient_id),
         Some(issued.grant_id),
     );
-    // Fault: the audience is the API the token is for, not the client the id_token is for.
-    let aud = if state.faults.on(Fault::IdTokenWrongAudience) {
-        state.urls.patient_access.clone()
-    } else {
-        client.id.clone()
-    };
-    let mut claims = json!({
-        "iss": state.urls.issuer,
-        "sub": issued.patient_id,
-        "aud": aud,
-        "exp": t.saturating_add(state.config.access_token_ttl),
-        "iat": t,
-        "fhirUser": format!("{}/Patient/{}", state.urls.patient_access, issued.patient_id),
-    });
-    if let Some(n) = &issued.nonce {
-        claims["nonce"] = json!(n);
-    }
-    // Fault: signed with a rotated-in key that the JWKS does not publish yet.
-    let key = if state.faults.on(Fault::IdTokenForeignKey) {
-        state
-            .key
-            .unpublished()
-            .map_err(|_| OAuthError::invalid_request("temporarily unable to sign the id_token"))?
-    } else {
-        &state.key
-    };
-    let id_token = key
-        .sign_jwt(&claims)
-        .map_err(|_| OAuthError::invalid_request("temporarily unable to sign the id_token"))?;
+    let id_token = id_token::issue(state, client, &issued, t)?;
     state.tokens.access.insert(access_token.clone(), access);
     state.tokens.refresh.insert(
         refresh_token.clone(),
@@ -242,22 +217,62 @@ fn authorization_code(
             expires_at: t.saturating_add(state.config.refresh_token_ttl),
         },
     );
-    let mut response = json!({
-        "access_token": access_token,
+    let fields = TokenFields {
+        access_token: &access_token,
+        expires_in: state.config.access_token_ttl,
+        scope: &issued.scope,
+    };
+    Ok(code_response_with(
+        &fields,
+        &issued,
+        &id_token,
+        &refresh_token,
+        &state.faults,
+    ))
+}
+
+/// The tokens of a response, as every grant answers them.
+struct TokenFields<'a> {
+    access_token: &'a str,
+    expires_in: u64,
+    scope: &'a [String],
+}
+
+/// The code exchange's response (RFC 6749 5.1; SMART App Launch: `patient` is the launch
+/// context, `id_token` for `openid`, a refresh token for the member's grant).
+fn code_response(
+    tokens: &TokenFields,
+    code: &AuthorizationCode,
+    id_token: &str,
+    refresh_token: &str,
+) -> Value {
+    json!({
+        "access_token": tokens.access_token,
         "token_type": "Bearer",
-        "expires_in": state.config.access_token_ttl,
-        "scope": issued.scope.join(" "),
-        "patient": issued.patient_id,
+        "expires_in": tokens.expires_in,
+        "scope": tokens.scope.join(" "),
+        "patient": code.patient_id,
         "id_token": id_token,
         "refresh_token": refresh_token,
-    });
-    // Fault: the launch context is left for the app to dig out of the id_token.
-    if state.faults.on(Fault::TokenResponseWithoutPatient)
+    })
+}
+
+/// [`code_response`] as sent. Fault `TokenResponseWithoutPatient`: the launch context is left
+/// for the app to dig out of the id_token.
+fn code_response_with(
+    tokens: &TokenFields,
+    code: &AuthorizationCode,
+    id_token: &str,
+    refresh_token: &str,
+    faults: &FaultSwitches,
+) -> Value {
+    let mut response = code_response(tokens, code, id_token, refresh_token);
+    if faults.on(Fault::TokenResponseWithoutPatient)
         && let Some(fields) = response.as_object_mut()
     {
         fields.remove("patient");
     }
-    Ok(response)
+    response
 }
 
 fn client_credentials(
@@ -285,21 +300,44 @@ fn client_credentials(
         access_token.clone(),
         access_token_for(state, client, &granted, None, None),
     );
-    // No refresh token for client credentials (RFC 6749 4.4.3), no id_token (no end user).
-    let mut response = json!({
-        "access_token": access_token,
+    let tokens = TokenFields {
+        access_token: &access_token,
+        expires_in: state.config.access_token_ttl,
+        scope: &granted,
+    };
+    Ok(system_response_with(
+        &tokens,
+        &state.registry,
+        &state.faults,
+    ))
+}
+
+/// The client credentials response: no refresh token (RFC 6749 4.4.3), no id_token and no
+/// `patient` (no end user; seed 002: a Provider Directory token carries no patient claim).
+fn system_response(tokens: &TokenFields) -> Value {
+    json!({
+        "access_token": tokens.access_token,
         "token_type": "Bearer",
-        "expires_in": state.config.access_token_ttl,
-        "scope": granted.join(" "),
-    });
-    // Fault: the shared response builder fills `patient` with the sandbox's first member
-    // (the token itself stays without a patient, so the gateway still serves it).
-    if state.faults.on(Fault::PatientClaimOnSystemToken)
-        && let Some(m) = state.registry.members().first()
+        "expires_in": tokens.expires_in,
+        "scope": tokens.scope.join(" "),
+    })
+}
+
+/// [`system_response`] as sent. Fault `PatientClaimOnSystemToken`: the shared response
+/// builder fills `patient` with the sandbox's first member (the token itself stays without a
+/// patient, so the gateway still serves it).
+fn system_response_with(
+    tokens: &TokenFields,
+    registry: &Registry,
+    faults: &FaultSwitches,
+) -> Value {
+    let mut response = system_response(tokens);
+    if faults.on(Fault::PatientClaimOnSystemToken)
+        && let Some(m) = registry.members().first()
     {
         response["patient"] = json!(m.patient_id);
     }
-    Ok(response)
+    response
 }
 
 fn refresh(
@@ -319,8 +357,7 @@ fn refresh(
         // A refresh token is redeemed only in the environment that issued it.
         .filter(|_| Environment::of_token(token) == env)
         .ok_or_else(|| OAuthError::invalid_grant("unknown refresh token"))?;
-    // Fault: whoever holds the refresh token may redeem it.
-    if stored.client_id != client.id && !state.faults.on(Fault::RefreshNotBoundToClient) {
+    if !token_rules::refresh_bound_to_with(&stored, &client.id, &state.faults) {
         return Err(OAuthError::invalid_grant(
             "the refresh token was issued to another client",
         ));
@@ -328,10 +365,7 @@ fn refresh(
     if stored.expires_at <= now() {
         return Err(OAuthError::invalid_grant("the refresh token expired"));
     }
-    // Fault: the refresh token is looked at on its own, not the grant behind it.
-    if !state.tokens.grant_active(stored.grant_id)
-        && !state.faults.on(Fault::RefreshAfterRevocation)
-    {
+    if !token_rules::refresh_grant_active_with(&state.tokens, &stored, &state.faults) {
         return Err(OAuthError::invalid_grant(
             "the member revoked this authorization",
         ));
@@ -382,30 +416,88 @@ fn access_token_for(
     }
 }
 
-/// RFC 7636 4.1: 43..128 unreserved characters.
-fn is_verifier(v: &str) -> bool {
-    (43..=128).contains(&v.len())
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
-}
-
-/// BASE64URL(SHA256(verifier)).
-pub fn s256(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
-        &aws_lc_rs::digest::SHA256,
-        verifier.as_bytes(),
-    ))
-}
-
 #[cfg(test)]
 mod tests {
-    // Expected value from Python: base64.urlsafe_b64encode(hashlib.sha256(v).digest()).
+    use super::*;
+
+    fn content_type(res: &Response) -> &str {
+        res.headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
     #[test]
-    fn s256_matches_python_hashlib() {
+    fn answers_are_uncached_json_unless_a_fault_bends_them() {
+        let ok = || Ok(json!({ "access_token": "t" }));
+        let malformed = || Err(OAuthError::invalid_request("grant_type is required"));
+        let grant = || Err(OAuthError::invalid_grant("the code expired"));
+        let clean = FaultSwitches::default();
+        for result in [ok(), malformed(), grant()] {
+            let res = answer_with(result.clone(), &clean);
+            assert!(content_type(&res).starts_with("application/json"));
+            assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+            assert_eq!(res.headers()[header::PRAGMA], "no-cache");
+            let pure = answer(result);
+            assert_eq!(pure.status(), res.status());
+            assert_eq!(pure.headers(), res.headers());
+        }
+
+        let html = FaultSwitches::with(&[Fault::TokenErrorsNotJson]);
+        assert!(content_type(&answer_with(malformed(), &html)).starts_with("text/html"));
+        assert!(content_type(&answer_with(grant(), &html)).starts_with("application/json"));
+        assert!(content_type(&answer_with(ok(), &html)).starts_with("application/json"));
         assert_eq!(
-            super::s256("dBjftJeZ4CVP-mB92K27uhbUJU2p1r-wW1gFWFOEjXk"),
-            "ds6m7b3BphPhC5KVSTwj-8sjyMhumHpOHDawE-oZNgQ"
+            answer_with(malformed(), &html).headers()[header::CACHE_CONTROL],
+            "no-store"
         );
-        assert!(!super::is_verifier("short"));
+
+        let cached = FaultSwitches::with(&[Fault::TokenCacheHeadersMissing]);
+        for result in [ok(), malformed(), grant()] {
+            let res = answer_with(result, &cached);
+            assert!(res.headers().get(header::CACHE_CONTROL).is_none());
+            assert!(res.headers().get(header::PRAGMA).is_none());
+        }
+    }
+
+    #[test]
+    fn responses_carry_their_fields_unless_a_fault_bends_them() {
+        let scope = ["openid".to_string(), "patient/*.rs".to_string()];
+        let fields = TokenFields {
+            access_token: "at",
+            expires_in: 300,
+            scope: &scope,
+        };
+        let code = AuthorizationCode {
+            client_id: "app".into(),
+            redirect_uri: "https://app.example/cb".into(),
+            scope: scope.to_vec(),
+            nonce: None,
+            code_challenge: None,
+            patient_id: "p1".into(),
+            grant_id: 1,
+            expires_at: 0,
+            redeemed: false,
+        };
+        let clean = FaultSwitches::default();
+        let full = code_response(&fields, &code, "idt", "rt");
+        assert_eq!(full["patient"], "p1");
+        assert_eq!(full["scope"], "openid patient/*.rs");
+        assert_eq!(
+            code_response_with(&fields, &code, "idt", "rt", &clean),
+            full
+        );
+        let faults = FaultSwitches::with(&[Fault::TokenResponseWithoutPatient]);
+        let bent = code_response_with(&fields, &code, "idt", "rt", &faults);
+        assert!(bent.get("patient").is_none());
+        assert_eq!(bent["id_token"], "idt");
+
+        let registry = Registry::load(1, 0).unwrap();
+        let system = system_response(&fields);
+        assert!(system.get("patient").is_none() && system.get("refresh_token").is_none());
+        assert_eq!(system_response_with(&fields, &registry, &clean), system);
+        let faults = FaultSwitches::with(&[Fault::PatientClaimOnSystemToken]);
+        let bent = system_response_with(&fields, &registry, &faults);
+        assert_eq!(bent["patient"], json!(registry.members()[0].patient_id));
     }
 }

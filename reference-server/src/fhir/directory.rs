@@ -11,10 +11,10 @@ use serde_json::Value;
 use super::patient_access::shared_params;
 use super::search::{SearchSpec, parse_search};
 use super::{
-    DIRECTORY_TYPES, check_id, not_found, param_error, path_error, query_params, read_response,
-    search_page, unsupported_type,
+    DIRECTORY_TYPES, check_id, not_found, param_error_with, path_error, query_params,
+    read_response, search_page, unsupported_type,
 };
-use crate::faults::Fault;
+use crate::faults::{Fault, FaultSwitches};
 use crate::gateway::DirectoryCaller;
 use crate::outcome::FhirError;
 use crate::state::AppState;
@@ -36,11 +36,20 @@ fn in_directory(r: &StoredResource) -> bool {
     !is_formulary(&r.value)
 }
 
+/// PDex Plan-Net (DESIGN section 4): the directory serves exactly [`DIRECTORY_TYPES`].
+pub fn serves(resource_type: &str) -> bool {
+    DIRECTORY_TYPES.contains(&resource_type)
+}
+
+/// [`serves`] as the directory applies it. Fault `DirectoryTypeMissing`: HealthcareService
+/// was left out of the directory's type list.
+pub fn serves_with(resource_type: &str, faults: &FaultSwitches) -> bool {
+    serves(resource_type)
+        && !(faults.on(Fault::DirectoryTypeMissing) && resource_type == "HealthcareService")
+}
+
 fn check_type(state: &AppState, resource_type: &str) -> Result<(), FhirError> {
-    // Fault: HealthcareService was left out of the directory's type list.
-    let dropped =
-        state.faults.on(Fault::DirectoryTypeMissing) && resource_type == "HealthcareService";
-    if DIRECTORY_TYPES.contains(&resource_type) && !dropped {
+    if serves_with(resource_type, &state.faults) {
         Ok(())
     } else {
         Err(unsupported_type(resource_type))
@@ -82,7 +91,7 @@ pub async fn search(
         default_count: state.config.page_size,
         max_count: state.config.max_page_size,
     };
-    let search = parse_search(&params, &spec).map_err(|e| param_error(&state, e))?;
+    let search = parse_search(&params, &spec).map_err(|e| param_error_with(e, &state.faults))?;
     let matches: Vec<&StoredResource> = state
         .data
         .shared
@@ -110,5 +119,18 @@ mod tests {
         assert!(is_formulary(&usdf));
         assert!(!is_formulary(&plannet));
         assert!(!is_formulary(&json!({})));
+    }
+
+    #[test]
+    fn the_directory_serves_its_types_unless_the_fault_drops_healthcare_service() {
+        let clean = FaultSwitches::default();
+        let faults = FaultSwitches::with(&[Fault::DirectoryTypeMissing]);
+        for t in DIRECTORY_TYPES {
+            assert!(serves(t) && serves_with(t, &clean), "{t}");
+            assert_eq!(serves_with(t, &faults), t != "HealthcareService", "{t}");
+        }
+        for t in ["Patient", "ExplanationOfBenefit", "MedicationKnowledge", ""] {
+            assert!(!serves(t) && !serves_with(t, &clean) && !serves_with(t, &faults));
+        }
     }
 }

@@ -12,26 +12,26 @@
 //! http://h/fhir/Patient/p1/$everything?_type=Patient%2CObservation&_count=50&_phase=3&_offset=50
 //! ```
 
-use std::sync::Arc;
-
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::bundle::{BundleHead, write_bundle};
-use super::phases::{Cursor, Filters, PHASES, Selection, phase_of, plan, select};
+use super::everything_paging::{
+    compartment_with, neighbour_with, next_cursor_with, next_link_with, page_size_with,
+};
+use super::phases::{Cursor, Filters, PHASES, select};
 use super::search::{parse_count, parse_index, push_pair, single};
 use super::{
-    caller_record, check_id, fhir_ok, is_compartment_type, param_error, path_error, query_params,
+    caller_record, check_id, fhir_ok, is_compartment_type, param_error_with, path_error,
+    query_params,
 };
-use crate::faults::Fault;
 use crate::fhirtime;
 use crate::gateway::PatientCaller;
 use crate::outcome::FhirError;
 use crate::params::Params;
 use crate::state::AppState;
-use crate::store::ResourceSet;
 
 /// A parsed `$everything` request.
 #[derive(Debug, Clone)]
@@ -160,21 +160,9 @@ pub async fn everything(
         state.config.page_size,
         state.config.max_page_size,
     )
-    .map_err(|e| param_error(&state, e))?;
-    // Fault: the compartment query also matches another member's Coverage (as if every
-    // Coverage of the subscriber's family were the patient's).
-    let stray = state
-        .faults
-        .on(Fault::EverythingOutsideCompartment)
-        .then(|| neighbour_record(&state, &caller.patient_id))
-        .flatten();
-    let mut phases = plan(record.all(), &q.filters);
-    if let Some(r) = stray
-        .as_deref()
-        .and_then(|n| n.of_type("Coverage").find(|r| q.filters.keeps(r)))
-    {
-        phases[phase_of("Coverage")].push(r);
-    }
+    .map_err(|e| param_error_with(e, &state.faults))?;
+    let neighbour = neighbour_with(&state, &caller.patient_id);
+    let phases = compartment_with(&record, neighbour.as_deref(), &q.filters);
     let lens = phases.each_ref().map(Vec::len);
     let base = &caller.base;
     let url = format!("{base}/Patient/{id}/$everything");
@@ -183,16 +171,12 @@ pub async fn everything(
         phase: 0,
         offset: 0,
     });
-    // Fault: pages are cut at the server's default size whatever `_count` says.
-    let count = if state.faults.on(Fault::EverythingIgnoresCount) {
-        state.config.page_size
-    } else {
-        q.count
-    };
+    let count = page_size_with(q.count, state.config.page_size, &state.faults);
     let (page, next_link) = match select(lens, start, count) {
         Some(sel) => (
             &phases[sel.phase][sel.range.clone()],
-            next_cursor(&state, &sel).map(|c| next_origin(&state, q.link(&url, Some(c)))),
+            next_cursor_with(&sel, &state.faults)
+                .map(|c| next_link_with(q.link(&url, Some(c)), &state.urls.root, &state.faults)),
         ),
         None => (&[][..], None),
     };
@@ -203,56 +187,6 @@ pub async fn everything(
         now: i64::try_from(crate::tokens::now()).unwrap_or(0),
     };
     Ok(fhir_ok(write_bundle(&head, base, page)))
-}
-
-/// Where the following page starts; the paging faults bend it.
-fn next_cursor(state: &AppState, sel: &Selection) -> Option<Cursor> {
-    let on = |f| state.faults.on(f);
-    match sel.next {
-        // Fault: the last page's `next` starts the walk over.
-        None if on(Fault::EverythingNextLoops) => Some(Cursor {
-            phase: 0,
-            offset: 0,
-        }),
-        // Fault: off by one, the following page starts one past where this one ended.
-        Some(c) if on(Fault::EverythingSkipsResources) => Some(Cursor {
-            offset: c.offset + 1,
-            ..c
-        }),
-        // Fault: the following page starts again at this page's last resource.
-        Some(c)
-            if on(Fault::EverythingDuplicatesResources)
-                && c.phase == sel.phase
-                && sel.range.len() > 1 =>
-        {
-            Some(Cursor {
-                offset: c.offset.saturating_sub(1),
-                ..c
-            })
-        }
-        other => other,
-    }
-}
-
-/// The `next` link as sent: on the public base, or (fault) on the upstream's own address
-/// behind the proxy.
-fn next_origin(state: &AppState, link: String) -> String {
-    match link.strip_prefix(state.urls.root.as_str()) {
-        Some(path) if state.faults.on(Fault::EverythingNextForeignOrigin) => {
-            format!("http://fhir-backend.internal:8080{path}")
-        }
-        _ => link,
-    }
-}
-
-/// Another member's record (the first member who is not `patient_id`).
-fn neighbour_record(state: &AppState, patient_id: &str) -> Option<Arc<ResourceSet>> {
-    let member = state
-        .registry
-        .members()
-        .iter()
-        .find(|m| m.patient_id != patient_id)?;
-    Some(state.data.record(member))
 }
 
 #[cfg(test)]

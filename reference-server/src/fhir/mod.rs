@@ -17,6 +17,7 @@
 pub mod bundle;
 pub mod directory;
 pub mod everything;
+pub mod everything_paging;
 pub mod filter;
 pub mod patient_access;
 pub mod phases;
@@ -31,7 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use bytes::Bytes;
 
-use crate::faults::Fault;
+use crate::faults::{Fault, FaultSwitches};
 use crate::gateway::{DirectoryCaller, PatientCaller};
 use crate::outcome::{FHIR_JSON, FhirError};
 use crate::params::{ParamError, Params};
@@ -198,10 +199,11 @@ pub(crate) fn query_params(query: Option<&str>) -> Result<Params, FhirError> {
     })
 }
 
-/// A malformed parameter's error as answered: the 400 it is, or (fault) the 500 of a parse
-/// failure nobody turned into a client error.
-pub(crate) fn param_error(state: &AppState, e: FhirError) -> FhirError {
-    if state.faults.on(Fault::ServerErrorOnBadInput) && e.status == StatusCode::BAD_REQUEST {
+/// A malformed parameter's error as answered: the 400 it is (FHIR RESTful API: a client
+/// error, never a server one). Fault `ServerErrorOnBadInput`: the 500 of a parse failure
+/// nobody turned into a client error.
+pub(crate) fn param_error_with(e: FhirError, faults: &FaultSwitches) -> FhirError {
+    if faults.on(Fault::ServerErrorOnBadInput) && e.status == StatusCode::BAD_REQUEST {
         return FhirError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "exception",
@@ -308,6 +310,26 @@ mod tests {
         assert_eq!(
             check_id("$everything").unwrap_err().status,
             StatusCode::NOT_FOUND
+        );
+    }
+
+    #[test]
+    fn a_bad_parameter_stays_a_400_unless_the_fault_makes_it_a_500() {
+        let clean = FaultSwitches::default();
+        let faults = FaultSwitches::with(&[Fault::ServerErrorOnBadInput]);
+        let bad = || FhirError::invalid("_count: not a number");
+        let forbidden = || FhirError::forbidden("not yours");
+        assert_eq!(
+            param_error_with(bad(), &clean).status,
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            param_error_with(bad(), &faults).status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            param_error_with(forbidden(), &faults).status,
+            StatusCode::FORBIDDEN
         );
     }
 

@@ -12,10 +12,10 @@ use axum::response::Response;
 use super::filter::Filter;
 use super::search::{Search, SearchSpec, parse_search};
 use super::{
-    SHARED_TYPES, caller_record, check_id, is_compartment_type, not_found, param_error, path_error,
-    query_params, read_response, search_page, unsupported_type,
+    SHARED_TYPES, caller_record, check_id, is_compartment_type, not_found, param_error_with,
+    path_error, query_params, read_response, search_page, unsupported_type,
 };
-use crate::faults::Fault;
+use crate::faults::{Fault, FaultSwitches};
 use crate::gateway::PatientCaller;
 use crate::outcome::FhirError;
 use crate::state::AppState;
@@ -127,16 +127,8 @@ pub(crate) fn read_for(
         source_of(state, resource_type, &record).ok_or_else(|| unsupported_type(resource_type))?;
     check_id(id)?;
     match source {
-        Source::Compartment => match record.get(resource_type, id) {
-            Some(r) => Ok(read_response(r)),
-            // Fault: a read by id falls back to the record that holds the resource, whoever
-            // it belongs to.
-            None if state.faults.on(Fault::OtherPatientDataReturned)
-                && let Some(r) = other_record(state, resource_type, id)
-                    .and_then(|rec| rec.get(resource_type, id).map(read_response)) =>
-            {
-                Ok(r)
-            }
+        Source::Compartment => match compartment_read_with(state, &record, resource_type, id) {
+            Some(r) => Ok(r),
             None if belongs_to_other(state, patient_id, resource_type, id) => {
                 Err(compartment_denied(resource_type, id))
             }
@@ -149,6 +141,42 @@ pub(crate) fn read_for(
             .map(read_response)
             .ok_or_else(|| not_found(resource_type, id)),
     }
+}
+
+/// The compartment rule of a read by id: only the caller's own record is read.
+fn compartment_read(record: &ResourceSet, resource_type: &str, id: &str) -> Option<Response> {
+    record.get(resource_type, id).map(read_response)
+}
+
+/// [`compartment_read`] as served. Fault `OtherPatientDataReturned`: a read by id falls back
+/// to the record that holds the resource, whoever it belongs to.
+fn compartment_read_with(
+    state: &AppState,
+    record: &ResourceSet,
+    resource_type: &str,
+    id: &str,
+) -> Option<Response> {
+    compartment_read(record, resource_type, id).or_else(|| {
+        if !state.faults.on(Fault::OtherPatientDataReturned) {
+            return None;
+        }
+        other_record(state, resource_type, id)
+            .and_then(|other| compartment_read(&other, resource_type, id))
+    })
+}
+
+/// A search answers a `searchset` Bundle (FHIR RESTful API "search").
+pub fn search_bundle_type() -> &'static str {
+    "searchset"
+}
+
+/// [`search_bundle_type`] as answered. Fault `SearchNotSearchset`: searches are answered as a
+/// `collection` Bundle, as if they were a document.
+pub fn search_bundle_type_with(faults: &FaultSwitches) -> &'static str {
+    if faults.on(Fault::SearchNotSearchset) {
+        return "collection";
+    }
+    search_bundle_type()
 }
 
 /// `GET /fhir/{type}`.
@@ -192,7 +220,7 @@ pub(crate) fn search_for(
         default_count: state.config.page_size,
         max_count: state.config.max_page_size,
     };
-    let search = parse_search(&params, &spec).map_err(|e| param_error(state, e))?;
+    let search = parse_search(&params, &spec).map_err(|e| param_error_with(e, &state.faults))?;
     let matches: Vec<&StoredResource> = match source {
         Source::Compartment if names_only_caller(state, patient_id, resource_type, &search)? => {
             record
@@ -208,14 +236,8 @@ pub(crate) fn search_for(
             .filter(|r| search.matches(r))
             .collect(),
     };
-    // Fault: searches are answered as a `collection` Bundle, as if they were a document.
-    let bundle_type = if state.faults.on(Fault::SearchNotSearchset) {
-        "collection"
-    } else {
-        "searchset"
-    };
     Ok(search_page(
-        bundle_type,
+        search_bundle_type_with(&state.faults),
         base,
         resource_type,
         &search,
@@ -253,4 +275,18 @@ fn names_only_caller(
         }
     }
     Ok(possible)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_is_a_searchset_unless_the_fault_makes_it_a_collection() {
+        assert_eq!(search_bundle_type(), "searchset");
+        let clean = FaultSwitches::default();
+        assert_eq!(search_bundle_type_with(&clean), "searchset");
+        let faults = FaultSwitches::with(&[Fault::SearchNotSearchset]);
+        assert_eq!(search_bundle_type_with(&faults), "collection");
+    }
 }

@@ -2,16 +2,17 @@
 //! validation, the plan subscription check and the plan's claim rules. Handlers receive a
 //! [`PatientCaller`] or [`DirectoryCaller`] only when every rule passed.
 
+pub mod access;
+
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 
 use crate::environment::Environment;
-use crate::faults::Fault;
 use crate::outcome::FhirError;
 use crate::registry::Api;
 use crate::state::AppState;
-use crate::tokens::{AccessToken, now};
+use crate::tokens::AccessToken;
 
 /// The text seed 000's FAQ quotes for a call outside the client's plan.
 pub const NOT_REGISTERED: &str = "Not registered to plan";
@@ -41,31 +42,14 @@ impl FromRequestParts<AppState> for PatientCaller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, FhirError> {
         let token = authenticate(parts, state, Api::PatientAccess)?;
         let base = base_of(parts, state, Api::PatientAccess);
-        let realm = &base;
-        // Seed 002: "Patient Access plans require patient-level scopes and a patient claim."
-        let has_scopes = ["patient/*.rs", "launch/patient"]
-            .iter()
-            .all(|s| token.scope.iter().any(|t| t == s));
-        // Fault: only the resource scope is looked at; neither `launch/patient` (the grant of
-        // the patient context) nor the patient claim is required, and a token without one
-        // reads an empty compartment.
-        if state.faults.on(Fault::PatientAccessWithoutPatientClaim)
-            && token.scope.iter().any(|t| t == "patient/*.rs")
-        {
-            return Ok(PatientCaller {
-                patient_id: token.patient_id.clone().unwrap_or_default(),
+        match access::patient_of_with(&token, &state.faults) {
+            Some(patient_id) => Ok(PatientCaller {
+                patient_id,
                 token,
                 base,
-            });
-        }
-        match (&token.patient_id, has_scopes) {
-            (Some(patient_id), true) => Ok(PatientCaller {
-                patient_id: patient_id.clone(),
-                token,
-                base: base.clone(),
             }),
-            _ => Err(insufficient(
-                realm,
+            None => Err(insufficient(
+                &base,
                 "the Patient Access API needs patient-level scopes (patient/*.rs, launch/patient) and a patient claim",
             )),
         }
@@ -123,18 +107,7 @@ fn realm_of(state: &AppState, api: Api) -> &str {
 fn authenticate(parts: &Parts, state: &AppState, api: Api) -> Result<AccessToken, FhirError> {
     let realm = realm_of(state, api);
     let unauthorized = |error: Option<&str>, text: &str| {
-        let err = FhirError::new(StatusCode::UNAUTHORIZED, "login", text);
-        // Fault: the 401 goes out without its RFC 6750 challenge.
-        if state.faults.on(Fault::MissingWwwAuthenticate) {
-            return err;
-        }
-        let challenge = match error {
-            Some(e) => {
-                format!("Bearer realm=\"{realm}\", error=\"{e}\", error_description=\"{text}\"")
-            }
-            None => format!("Bearer realm=\"{realm}\""),
-        };
-        err.with_challenge(challenge)
+        access::unauthorized_with(realm, error, text, &state.faults)
     };
     let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
@@ -162,61 +135,27 @@ fn authenticate(parts: &Parts, state: &AppState, api: Api) -> Result<AccessToken
     let token = Some(rest.trim())
         .filter(|t| is_token68(t))
         .ok_or_else(|| unauthorized(Some("invalid_token"), "malformed Bearer credentials"))?;
-    // A token works only in the environment (sandbox or production) that issued it (unless
-    // the fault lets any token through).
-    let any_environment = state.faults.on(Fault::PortalTokenAnyEnvironment);
+    let env = Environment::of_request(&parts.extensions);
     let access = Some(token)
-        .filter(|t| {
-            any_environment
-                || Environment::of_token(t) == Environment::of_request(&parts.extensions)
-        })
-        .and_then(|t| live_access(state, t))
+        .filter(|t| access::same_environment_with(t, env, &state.faults))
+        .and_then(|t| access::live_access_with(&state.tokens, t, &state.faults))
         .ok_or_else(|| {
             unauthorized(
                 Some("invalid_token"),
                 "the access token is unknown, expired or revoked",
             )
         })?;
-    // Fault: the client's plan subscription is not looked at (the claim rules still run).
-    let subscribed = state.faults.on(Fault::PlanNotChecked)
-        || state
-            .registry
-            .client(&access.client_id)
-            .and_then(|c| state.registry.plan_of(c))
-            .is_some_and(|p| p.api == api)
-        || state
-            .portal
-            .plan_of_client(&access.client_id)
-            .and_then(|p| crate::portal::store::plan_api(&state.registry, &p))
-            == Some(api);
+    let subscribed = access::subscribed_with(
+        &state.registry,
+        &state.portal,
+        &access.client_id,
+        api,
+        &state.faults,
+    );
     if !subscribed {
         return Err(FhirError::forbidden(crate::gateway::NOT_REGISTERED));
     }
     Ok(access)
-}
-
-/// The token store's live access token, unless a fault skips one of its two rules.
-fn live_access(state: &AppState, token: &str) -> Option<AccessToken> {
-    let skip_expiry = state.faults.on(Fault::ExpiredTokenAccepted);
-    let skip_grant = state.faults.on(Fault::RevokedTokenAccepted);
-    if !skip_expiry && !skip_grant {
-        return state.tokens.live_access(token);
-    }
-    let access = state.tokens.access.get(token)?.clone();
-    // Fault (ExpiredTokenAccepted): `expires_at` is never compared with the clock.
-    if !skip_expiry && access.expires_at <= now() {
-        return None;
-    }
-    // Fault (RevokedTokenAccepted): the token's grant is not looked up, so a grant the member
-    // (or a refresh token revocation) ended still lets its access tokens in.
-    if !skip_grant
-        && access
-            .grant_id
-            .is_some_and(|g| !state.tokens.grant_active(g))
-    {
-        return None;
-    }
-    Some(access)
 }
 
 /// 403 with an `insufficient_scope` challenge (RFC 6750 3.1).

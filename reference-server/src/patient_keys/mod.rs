@@ -24,7 +24,6 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::auth::client_auth::parse_basic;
-use crate::faults::Fault;
 use crate::fhir::patient_access::{read_for, search_for};
 use crate::fhir::{path_error, unsupported_type};
 use crate::member::{error, member, unauthenticated};
@@ -76,18 +75,9 @@ impl FromRequestParts<AppState> for KeyCaller {
         };
         parse_basic(value.as_bytes())
             .and_then(|(key, secret)| {
-                // Fault: the secret is not checked, the key alone is let in.
-                if state.faults.on(Fault::PatientKeySecretNotChecked) {
-                    return state.patient_keys.owner(&key);
-                }
-                state.patient_keys.authenticate(&key, &secret).or_else(|| {
-                    // Fault: a stale cache of verified keys still lets a deleted pair in.
-                    state
-                        .faults
-                        .on(Fault::PatientKeyDeletedStillWorks)
-                        .then(|| state.patient_keys.authenticate_deleted(&key, &secret))
-                        .flatten()
-                })
+                state
+                    .patient_keys
+                    .authenticate_with(&key, &secret, &state.faults)
             })
             .map(|patient_id| KeyCaller { patient_id })
             .ok_or_else(|| unauthorized("unknown, deleted or malformed key and secret", challenge))
@@ -164,16 +154,12 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(m) = member(&state, &headers) else {
         return unauthenticated();
     };
-    let mut pairs: Vec<Value> = state
+    let pairs: Vec<Value> = state
         .patient_keys
-        .list(&m.patient_id)
+        .list_with(&m.patient_id, &state.faults)
         .iter()
         .map(listed)
         .collect();
-    // Fault: the list loses the member's pairs (they can no longer be found to delete).
-    if state.faults.on(Fault::PatientKeyListEmpty) {
-        pairs.clear();
-    }
     axum::Json(json!({ "patient": m.patient_id, "credentials": pairs })).into_response()
 }
 
@@ -186,8 +172,10 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Ok(name) => name,
         Err((status, text)) => return error(status, &text),
     };
-    let keep_clear = state.faults.on(Fault::PatientKeySecretListed);
-    let issued = match state.patient_keys.create(&m.patient_id, &name, keep_clear) {
+    let issued = match state
+        .patient_keys
+        .create_with(&m.patient_id, &name, &state.faults)
+    {
         Ok(issued) => issued,
         Err(CreateError::TooMany) => {
             return error(

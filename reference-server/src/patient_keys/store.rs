@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dashmap::DashMap;
 
+use crate::faults::{Fault, FaultSwitches};
 use crate::tokens::{now, random_token};
 
 /// Most pairs one member may hold at once.
@@ -82,8 +83,24 @@ fn sha256(secret: &str) -> Vec<u8> {
 }
 
 impl PatientKeyStore {
-    /// Creates a pair named `name` (already validated) reading `patient_id`'s data.
-    pub fn create(
+    /// Creates a pair named `name` (already validated) reading `patient_id`'s data. Seed 003:
+    /// the secret is shown once, so only its SHA-256 is kept.
+    pub fn create(&self, patient_id: &str, name: &str) -> Result<Issued, CreateError> {
+        self.insert(patient_id, name, false)
+    }
+
+    /// [`PatientKeyStore::create`] as the server applies it. Fault `PatientKeySecretListed`:
+    /// the secret is also kept in clear, and the list shows it again.
+    pub fn create_with(
+        &self,
+        patient_id: &str,
+        name: &str,
+        faults: &FaultSwitches,
+    ) -> Result<Issued, CreateError> {
+        self.insert(patient_id, name, faults.on(Fault::PatientKeySecretListed))
+    }
+
+    fn insert(
         &self,
         patient_id: &str,
         name: &str,
@@ -118,6 +135,15 @@ impl PatientKeyStore {
             .unwrap_or_default()
     }
 
+    /// [`PatientKeyStore::list`] as the server answers it. Fault `PatientKeyListEmpty`: the
+    /// list loses the member's pairs (they can no longer be found to delete).
+    pub fn list_with(&self, patient_id: &str, faults: &FaultSwitches) -> Vec<Credential> {
+        if faults.on(Fault::PatientKeyListEmpty) {
+            return Vec::new();
+        }
+        self.list(patient_id)
+    }
+
     /// Deletes `patient_id`'s pair `id`; false when that patient has no such pair.
     pub fn delete(&self, patient_id: &str, id: &str) -> bool {
         let Some(mut pairs) = self.by_patient.get_mut(patient_id) else {
@@ -136,12 +162,12 @@ impl PatientKeyStore {
     }
 
     /// Fault `patient-key-secret-not-checked`: the patient of a live key, whatever the secret.
-    pub fn owner(&self, key: &str) -> Option<String> {
+    fn owner(&self, key: &str) -> Option<String> {
         self.key_owner.get(key).map(|p| p.clone())
     }
 
     /// Fault `patient-key-deleted-still-works`: a deleted pair's patient, from the stale cache.
-    pub fn authenticate_deleted(&self, key: &str, secret: &str) -> Option<String> {
+    fn authenticate_deleted(&self, key: &str, secret: &str) -> Option<String> {
         let pair = self.deleted.get(key)?;
         verify_slices_are_equal(&pair.secret_sha256, &sha256(secret))
             .is_ok()
@@ -157,6 +183,27 @@ impl PatientKeyStore {
             .is_ok()
             .then_some(patient_id)
     }
+
+    /// [`PatientKeyStore::authenticate`] as the server applies it. Fault
+    /// `PatientKeySecretNotChecked`: the secret is not checked, a live key alone is let in.
+    /// Fault `PatientKeyDeletedStillWorks`: a stale cache of verified keys still lets a
+    /// deleted pair in.
+    pub fn authenticate_with(
+        &self,
+        key: &str,
+        secret: &str,
+        faults: &FaultSwitches,
+    ) -> Option<String> {
+        if faults.on(Fault::PatientKeySecretNotChecked) {
+            return self.owner(key);
+        }
+        self.authenticate(key, secret).or_else(|| {
+            faults
+                .on(Fault::PatientKeyDeletedStillWorks)
+                .then(|| self.authenticate_deleted(key, secret))
+                .flatten()
+        })
+    }
 }
 
 #[cfg(test)]
@@ -166,8 +213,8 @@ mod tests {
     #[test]
     fn a_pair_authenticates_until_deleted_and_others_keep_working() {
         let store = PatientKeyStore::default();
-        let a = store.create("p1", "phone", false).unwrap();
-        let b = store.create("p1", "laptop", false).unwrap();
+        let a = store.create("p1", "phone").unwrap();
+        let b = store.create("p1", "laptop").unwrap();
         assert_ne!(a.credential.key, b.credential.key);
         assert_ne!(a.secret, b.secret);
         let auth = |i: &Issued| store.authenticate(&i.credential.key, &i.secret);
@@ -188,25 +235,56 @@ mod tests {
     #[test]
     fn only_the_hash_of_the_secret_is_kept() {
         let store = PatientKeyStore::default();
-        let a = store.create("p1", "phone", false).unwrap();
+        let a = store.create("p1", "phone").unwrap();
         let kept = &store.list("p1")[0];
         assert_eq!(kept.secret_sha256, sha256(&a.secret));
         assert_ne!(kept.secret_sha256, a.secret.as_bytes());
     }
 
     #[test]
+    fn each_fault_bends_only_its_own_rule() {
+        let store = PatientKeyStore::default();
+        let live = store.create("p1", "phone").unwrap();
+        let gone = store.create("p1", "old").unwrap();
+        assert!(store.delete("p1", &gone.credential.id));
+        let (key, secret) = (&live.credential.key, &live.secret);
+        let (old_key, old_secret) = (&gone.credential.key, &gone.secret);
+        // (faults, live pair, live key with a wrong secret, deleted pair, list length)
+        let expect = |faults: &[Fault], right, wrong, deleted, listed: usize| {
+            let faults = FaultSwitches::with(faults);
+            let auth = |k: &str, s: &str| store.authenticate_with(k, s, &faults).is_some();
+            assert_eq!(auth(key, secret), right, "{faults:?}");
+            assert_eq!(auth(key, "wrong"), wrong, "{faults:?}");
+            assert_eq!(auth(old_key, old_secret), deleted, "{faults:?}");
+            assert!(!auth(old_key, "wrong"), "{faults:?}");
+            assert_eq!(store.list_with("p1", &faults).len(), listed, "{faults:?}");
+        };
+        expect(&[], true, false, false, 1);
+        expect(&[Fault::PatientKeySecretNotChecked], true, true, false, 1);
+        expect(&[Fault::PatientKeyDeletedStillWorks], true, false, true, 1);
+        expect(&[Fault::PatientKeyListEmpty], true, false, false, 0);
+        assert!(live.credential.clear_secret.is_none());
+        let faults = FaultSwitches::with(&[Fault::PatientKeySecretListed]);
+        let kept = store.create_with("p2", "tablet", &faults).unwrap();
+        assert_eq!(kept.credential.clear_secret.as_ref(), Some(&kept.secret));
+        let clean = FaultSwitches::default();
+        let plain = store.create_with("p2", "watch", &clean).unwrap();
+        assert!(plain.credential.clear_secret.is_none());
+    }
+
+    #[test]
     fn a_member_holds_at_most_the_bound() {
         let store = PatientKeyStore::default();
         for i in 0..MAX_PER_MEMBER {
-            store.create("p1", &format!("k{i}"), false).unwrap();
+            store.create("p1", &format!("k{i}")).unwrap();
         }
         assert_eq!(
-            store.create("p1", "one more", false).err(),
+            store.create("p1", "one more").err(),
             Some(CreateError::TooMany)
         );
-        assert!(store.create("p2", "other member", false).is_ok());
+        assert!(store.create("p2", "other member").is_ok());
         let first = store.list("p1")[0].id.clone();
         assert!(store.delete("p1", &first));
-        assert!(store.create("p1", "after a delete", false).is_ok());
+        assert!(store.create("p1", "after a delete").is_ok());
     }
 }

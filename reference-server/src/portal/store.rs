@@ -56,6 +56,8 @@ struct Credential {
 }
 
 impl Credential {
+    /// A set whose secret is kept as its SHA-256 only (seed 000: the secret is shown once).
+    /// Fault `PortalSecretShownAgain` (`lenience.secret_kept`): also kept in clear.
     fn new(app_id: &str, secret: &str, lenience: Lenience) -> Credential {
         Credential {
             app_id: app_id.to_string(),
@@ -65,7 +67,8 @@ impl Credential {
         }
     }
 
-    /// Whether `secret` is this set's (or, leniently, its reset predecessor).
+    /// Whether `secret` is this set's. Fault `PortalOldSecretAccepted`
+    /// (`lenience.old_secret_accepted`): its predecessor before "Reset API Secret" too.
     fn accepts(&self, secret: &str, lenience: Lenience) -> bool {
         let presented = sha256(secret);
         let matches =
@@ -75,7 +78,8 @@ impl Credential {
     }
 }
 
-/// The portal's defects (fault switches), read per request.
+/// The portal's defects (fault switches), read per request: the store's rules take it, and
+/// [`Lenience::default`] is each rule unbent.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Lenience {
     /// "Reset API Secret" leaves the old secret working.
@@ -226,6 +230,7 @@ impl PortalStore {
     }
 
     /// "Add" a credential set: a new client_id and secret; the existing sets keep working.
+    /// Fault `PortalAddedCredentialReplaces` (`lenience.added_replaces`): they are retired.
     pub fn add_credential(&self, app_id: &str, lenience: Lenience) -> Result<Issued, PortalError> {
         if !self.apps.contains_key(app_id) {
             return Err(PortalError::NoSuchApp);
@@ -324,7 +329,9 @@ impl PortalStore {
     }
 
     /// The client a live credential set authenticates as, and whether its app is approved
-    /// for production; None for an unknown client_id or a wrong secret.
+    /// for production; None for an unknown client_id or a wrong secret. Fault
+    /// `PortalOldCredentialsAccepted` (`lenience.old_credentials_accepted`): a set retired by
+    /// "Reset Credentials" still authenticates.
     pub fn authenticate(
         &self,
         client_id: &str,
