@@ -12,18 +12,18 @@ ARGS=${ARGS:-}
 cargo build --release -q -p smartcheck
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 
-# Seconds one run of `$@` takes; its summary line goes to $out/summary.
+# Seconds one run of `$@` takes; its summary line goes to $out/summary-<binary's folder>.
 timed() {
   local t0 t1
   t0=$(date +%s.%N)
-  "$@" --out "$out" > "$out/summary"
+  "$@" --out "$out" > "$out/summary-$(basename "$(dirname "$1")")"
   t1=$(date +%s.%N)
   awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'
 }
 
 # "median min max" of the numbers on stdin.
 stats() {
-  sort -g | awk '{a[NR]=$1} END {n=NR; printf "%.3f %.3f %.3f", (n%2)?a[(n+1)/2]:(a[n/2]+a[n/2+1])/2, a[1], a[n]}'
+  sort -g | awk '{a[NR]=$1} END {n=NR; printf "%.3f %.3f %.3f\n", (n%2)?a[(n+1)/2]:(a[n/2]+a[n/2+1])/2, a[1], a[n]}'
 }
 
 now=(); before=()
@@ -34,7 +34,7 @@ for _ in $(seq "$RUNS"); do
     before+=("$(timed "$BASELINE" run)")
   fi
 done
-tail -1 "$out/summary"
+tail -1 "$out/summary-release"
 read -r med min max < <(printf '%s\n' "${now[@]}" | stats)
 echo "smartcheck run $ARGS: median $med s, min $min s, max $max s over $RUNS runs (goal < 3 s)"
 if [[ -n "${BASELINE:-}" ]]; then
