@@ -534,6 +534,33 @@ mod tests {
         assert!(Flows::parse(nested, "f.toml").is_err());
     }
 
+    /// Every TOML example of scenarios/README.md is in the current format and parses.
+    #[test]
+    fn the_readme_examples_parse() {
+        let readme = include_str!("../../scenarios/README.md");
+        let mut blocks = 0;
+        for block in readme.split("```toml").skip(1) {
+            let body = block.split("```").next().unwrap_or_default();
+            let body: String = body
+                .lines()
+                .map(|l| format!("{}\n", l.trim_start()))
+                .collect();
+            let body = body.trim_start();
+            let text = if body.starts_with("family") {
+                body.to_string()
+            } else if body.starts_with("[[case]]") {
+                format!("family = \"f\"\nname = \"n\"\n{body}")
+            } else if body.starts_with("[[case.step]]") {
+                format!("{HEAD}{body}")
+            } else {
+                format!("{HEAD}[[case.step]]\nrequest = \"GET u\"\n{body}")
+            };
+            Scenario::parse(&text, "scenarios/README.md").unwrap_or_else(|e| panic!("{e}\n{text}"));
+            blocks += 1;
+        }
+        assert!(blocks >= 5, "{blocks} examples");
+    }
+
     #[test]
     fn file_level_errors_name_the_file_and_the_line() {
         let err = Scenario::parse("family = \"x\"\nname = 3\n", "scenarios/x.toml").unwrap_err();
