@@ -79,7 +79,7 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
     };
     note_missing(&mut scenarios, &vars);
     let mut progress = Progress::new(count_cases(&scenarios));
-    let result = engine::run_with(
+    let result = engine::run(
         &access,
         &target,
         &scenarios,

@@ -7,6 +7,7 @@ use smartcheck::scenario::builtin;
 use smartcheck::scenario::engine::run;
 use smartcheck::scenario::model::Scenario;
 use smartcheck::scenario::vars::Vars;
+use smartcheck::target::access::Access;
 
 fn vars(server: &reference_server::RunningServer) -> Vars {
     smartcheck::target::reference::vars(&server.state)
@@ -19,6 +20,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
         .unwrap();
     let vars = vars(&s);
     let result = run(
+        &Access::default(),
         "reference",
         &builtin().unwrap(),
         &Catalogue::builtin().unwrap(),
@@ -136,6 +138,7 @@ async fn violations_fail_or_warn_by_severity() {
         .unwrap();
     let scenarios = [Scenario::parse(BROKEN, "broken.toml").unwrap()];
     let result = run(
+        &Access::default(),
         "reference",
         &scenarios,
         &Catalogue::builtin().unwrap(),
@@ -163,6 +166,7 @@ async fn an_unreachable_target_is_an_error_never_a_pass() {
         "http://127.0.0.1:9/fhir".into(),
     )]);
     let result = run(
+        &Access::default(),
         "down",
         &builtin().unwrap(),
         &Catalogue::builtin().unwrap(),
@@ -192,6 +196,7 @@ async fn cases_needing_what_the_target_lacks_are_skipped_not_passed() {
     v.0.retain(|(name, _)| !only_bundled.contains(&name.as_str()));
     let scenarios = builtin().unwrap();
     let result = run(
+        &Access::default(),
         "reference",
         &scenarios,
         &Catalogue::builtin().unwrap(),
@@ -318,6 +323,7 @@ async fn members_interleave_and_conditions_are_data() {
         Scenario::parse_with(CONDITIONAL, "conditional.toml", &flows).unwrap(),
     ];
     let result = run(
+        &Access::default(),
         "reference",
         &scenarios,
         &Catalogue::builtin().unwrap(),

@@ -65,9 +65,15 @@ async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() 
     let scenarios = smartcheck::scenario::builtin().unwrap();
     let catalogue = smartcheck::requirements::Catalogue::builtin().unwrap();
     let vars = smartcheck::target::reference::vars(&local.state);
-    let expected =
-        smartcheck::scenario::engine::run("reference", &scenarios, &catalogue, &vars, &mut |_| {})
-            .await;
+    let expected = smartcheck::scenario::engine::run(
+        &smartcheck::target::access::Access::default(),
+        "reference",
+        &scenarios,
+        &catalogue,
+        &vars,
+        &mut |_| {},
+    )
+    .await;
     local.shutdown().await;
 
     // What the profile gives, as the binary builds it.

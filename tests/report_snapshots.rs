@@ -73,9 +73,15 @@ async fn builtin_run() -> (RunResult, Catalogue) {
     let catalogue = Catalogue::builtin().unwrap();
     let scenarios = smartcheck::scenario::builtin().unwrap();
     let vars = smartcheck::target::reference::vars(&server.state);
-    let run =
-        smartcheck::scenario::engine::run("reference", &scenarios, &catalogue, &vars, &mut |_| {})
-            .await;
+    let run = smartcheck::scenario::engine::run(
+        &smartcheck::target::access::Access::default(),
+        "reference",
+        &scenarios,
+        &catalogue,
+        &vars,
+        &mut |_| {},
+    )
+    .await;
     server.shutdown().await;
     (run, catalogue)
 }

@@ -18,26 +18,6 @@ use crate::scenario::vars::{Expansion, Vars, text_of};
 use crate::target::access::Access;
 use crate::transcript::redact::is_secret_name;
 
-/// Runs every case of `scenarios` the bundled server's way (default HTTP policy, form
-/// login), calling `progress` after each.
-pub async fn run(
-    target: &str,
-    scenarios: &[Scenario],
-    catalogue: &Catalogue,
-    vars: &Vars,
-    progress: &mut (dyn FnMut(&CaseResult) + Send),
-) -> RunResult {
-    run_with(
-        &Access::default(),
-        target,
-        scenarios,
-        catalogue,
-        vars,
-        progress,
-    )
-    .await
-}
-
 /// One case to run: a case, or one of its variants, with its variables.
 struct Planned<'a> {
     scenario: &'a Scenario,
@@ -95,7 +75,7 @@ fn batches<'p, 'a>(planned: &'p [Planned<'a>]) -> Vec<&'p [Planned<'a>]> {
 
 /// Runs every case of `scenarios` under `access` (HTTP policy, login driver, concurrency):
 /// each case in its own sessions, the results in suite order whatever the finishing order.
-pub async fn run_with(
+pub async fn run(
     access: &Access,
     target: &str,
     scenarios: &[Scenario],

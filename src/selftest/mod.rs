@@ -147,7 +147,7 @@ async fn suite_with(
     config.faults = fault.into_iter().collect();
     let prepared = prepare(Choice::Bundled(config), &|_| None).await?;
     let name = fault.map_or("clean".to_string(), Fault::name);
-    let result = engine::run_with(
+    let result = engine::run(
         &prepared.access,
         &name,
         scenarios,
