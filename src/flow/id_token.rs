@@ -1,7 +1,8 @@
 //! The id_token inspection: decodes an OpenID Connect id_token, finds its `kid` in the
 //! server's JWKS, verifies the RS256 signature, and summarises what it found as JSON so the
-//! ordinary checks can judge it (`alg`, `kid_in_jwks`, `signature_valid`, the decoded `header`
-//! and `claims`...).
+//! ordinary checks can judge it (`alg`, `kid_in_jwks`, `jwks_keys`, `signature_valid`, the
+//! decoded `header` and `claims`...). The key is the JWKS's by `kid`, or its only key when the
+//! token has no `kid` (OIDC Core 10.1 requires a `kid` only when the JWKS has several).
 //! Nothing here fails: a token that cannot be decoded gives `decodes: false`, and the checks
 //! fail on that.
 
@@ -20,19 +21,26 @@ pub fn inspect(token: &str, jwks: &Value, now: u64) -> Value {
         return json!({ "decodes": false });
     };
     let keys: Option<JwkSet> = serde_json::from_value(jwks.clone()).ok();
+    let key_count = keys.as_ref().map_or(0, |k| k.keys.len());
     let jwk = header
         .kid
         .as_deref()
         .and_then(|kid| keys.as_ref().and_then(|k| k.find(kid)));
-    let verified = jwk
-        .and_then(|jwk| DecodingKey::from_jwk(jwk).ok())
-        .and_then(|key| {
-            let mut v = Validation::new(Algorithm::RS256);
-            v.validate_exp = false;
-            v.validate_aud = false;
-            v.required_spec_claims = HashSet::new();
-            decode::<Value>(token, &key, &v).ok()
-        });
+    // OIDC Core 10.1: a `kid` is required only when the JWKS holds more than one key; without
+    // one, the JWKS's only key is the one to verify with.
+    let candidates: Vec<_> = match (&header.kid, &keys) {
+        (Some(_), _) => jwk.into_iter().collect(),
+        (None, Some(k)) if k.keys.len() == 1 => k.keys.iter().collect(),
+        (None, _) => Vec::new(),
+    };
+    let verified = candidates.into_iter().find_map(|jwk| {
+        let key = DecodingKey::from_jwk(jwk).ok()?;
+        let mut v = Validation::new(Algorithm::RS256);
+        v.validate_exp = false;
+        v.validate_aud = false;
+        v.required_spec_claims = HashSet::new();
+        decode::<Value>(token, &key, &v).ok()
+    });
     // Claims are read even when the signature fails, to say what the token claimed.
     let claims = verified
         .as_ref()
@@ -45,6 +53,7 @@ pub fn inspect(token: &str, jwks: &Value, now: u64) -> Value {
         "alg": format!("{:?}", header.alg),
         "has_kid": header.kid.is_some(),
         "kid_in_jwks": jwk.is_some(),
+        "jwks_keys": key_count,
         "signature_valid": verified.is_some(),
         "exp_in_future": number("exp").is_some_and(|exp| exp + SKEW > now),
         "iat_not_in_future": number("iat").is_some_and(|iat| iat <= now + SKEW),
@@ -100,5 +109,55 @@ mod tests {
         assert_eq!(s["exp_in_future"], true);
         let later = inspect(&token, &json!({"keys": []}), 1000);
         assert_eq!(later["exp_in_future"], false);
+    }
+
+    /// A token signed by a fresh key, with or without `kid`, and that key's JWKS.
+    fn signed(with_kid: bool) -> (String, Value) {
+        let key = reference_server::keys::SigningKey::generate().unwrap();
+        let pem = key.to_pkcs8_pem().unwrap();
+        let encoding = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+        let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+        header.kid = with_kid.then(|| key.kid().to_string());
+        let claims = json!({"iss": "https://i", "aud": "c", "exp": 100, "iat": 50});
+        let token = jsonwebtoken::encode(&header, &claims, &encoding).unwrap();
+        (token, key.jwks().clone())
+    }
+
+    #[test]
+    fn without_a_kid_the_only_key_verifies_and_several_keys_need_one() {
+        let (token, jwks) = signed(false);
+        let one = inspect(&token, &jwks, 60);
+        assert_eq!(one["has_kid"], false);
+        assert_eq!(one["jwks_keys"], 1);
+        assert_eq!(
+            one["signature_valid"], true,
+            "OIDC Core 10.1: one key, no kid needed"
+        );
+        let (_, other) = signed(true);
+        let mut two = jwks.clone();
+        two["keys"]
+            .as_array_mut()
+            .unwrap()
+            .push(other["keys"][0].clone());
+        let several = inspect(&token, &two, 60);
+        assert_eq!(several["jwks_keys"], 2);
+        assert_eq!(
+            several["signature_valid"], false,
+            "several keys: which one is unsaid"
+        );
+        let (with_kid, its_jwks) = signed(true);
+        let mut both = its_jwks.clone();
+        both["keys"]
+            .as_array_mut()
+            .unwrap()
+            .push(jwks["keys"][0].clone());
+        let found = inspect(&with_kid, &both, 60);
+        assert_eq!(
+            (
+                found["kid_in_jwks"].clone(),
+                found["signature_valid"].clone()
+            ),
+            (json!(true), json!(true))
+        );
     }
 }

@@ -158,11 +158,7 @@ fn requirements<'a>(run: &'a RunResult, catalogue: &'a Catalogue) -> Vec<Require
                 .filter(|k| k.requirement == id)
                 .map(|k| k.outcome),
         );
-        let verdict = Outcome::worst(
-            checks(run)
-                .filter(|k| k.requirement == id)
-                .map(|k| k.outcome),
-        );
+        let verdict = CheckResult::verdict(checks(run).filter(|k| k.requirement == id));
         RequirementRow {
             id,
             severity: None,

@@ -138,6 +138,21 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+impl CheckResult {
+    /// The verdict of some checks (a case's, a requirement's): the worst of those that
+    /// applied; `Skip` when every one was not applicable; `None` when there are none.
+    pub fn verdict<'a>(checks: impl IntoIterator<Item = &'a CheckResult>) -> Option<Outcome> {
+        let (mut any, mut worst) = (false, None);
+        for c in checks {
+            any = true;
+            if !c.not_applicable {
+                worst = worst.max(Some(c.outcome));
+            }
+        }
+        worst.or(any.then_some(Outcome::Skip))
+    }
+}
+
 impl CaseResult {
     /// The case outcome from its checks; `Error` with a reason when nothing was checked.
     /// Checks that did not apply (their `when` did not hold) count only when no other ran.
@@ -218,6 +233,26 @@ mod tests {
             ..run
         };
         assert_eq!(all_skipped.outcome(), Outcome::Error);
+    }
+
+    #[test]
+    fn checks_that_did_not_apply_do_not_decide_a_verdict() {
+        let check = |outcome, not_applicable| CheckResult {
+            requirement: "R".into(),
+            severity: Severity::Required,
+            description: "d".into(),
+            outcome,
+            detail: None,
+            step: 1,
+            not_applicable,
+        };
+        let pass = check(Outcome::Pass, false);
+        let na = check(Outcome::Skip, true);
+        let skipped = check(Outcome::Skip, false);
+        assert_eq!(CheckResult::verdict([&pass, &na]), Some(Outcome::Pass));
+        assert_eq!(CheckResult::verdict([&na]), Some(Outcome::Skip));
+        assert_eq!(CheckResult::verdict([&pass, &skipped]), Some(Outcome::Skip));
+        assert_eq!(CheckResult::verdict([]), None);
     }
 
     #[test]

@@ -51,7 +51,8 @@ pub fn not_passing(run: &RunResult, keep: &dyn Fn(&str) -> bool) -> Vec<CheckRef
     run.cases
         .iter()
         .flat_map(|case| case.checks.iter().map(move |c| (case, c)))
-        .filter(|(_, c)| c.outcome != Outcome::Pass && keep(&c.requirement))
+        // A check whose `when` did not hold judged nothing: neither a catch nor a failure.
+        .filter(|(_, c)| c.outcome != Outcome::Pass && !c.not_applicable && keep(&c.requirement))
         .map(|(case, c)| CheckRef {
             case: format!("{} / {}", case.family, case.name),
             check: c.description.clone(),
@@ -145,5 +146,20 @@ mod tests {
         // Only other requirements failing is a miss (the fault's own checks saw nothing).
         let other = judge("x", "d", &["A"], &run(&[("B", Outcome::Fail)]));
         assert_eq!(other.verdict, Verdict::Missed);
+    }
+
+    #[test]
+    fn a_check_that_did_not_apply_is_neither_caught_nor_collateral() {
+        let mut r = run(&[
+            ("A", Outcome::Fail),
+            ("B", Outcome::Skip),
+            ("A", Outcome::Skip),
+        ]);
+        r.cases[0].checks[1].not_applicable = true;
+        r.cases[0].checks[2].not_applicable = true;
+        let row = judge("x", "d", &["A"], &r);
+        assert_eq!(row.verdict, Verdict::Caught);
+        assert_eq!(row.caught_by.len(), 1);
+        assert!(not_passing(&r, &|req| req == "B").is_empty());
     }
 }
