@@ -225,6 +225,7 @@ mod tests {
                 detail: (outcome != Outcome::Pass).then(|| "status 404".into()),
                 step: 1,
                 not_applicable: false,
+                blocked: false,
             }],
             steps: vec![],
         }

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 const EXIT_CODES: &str = "Exit codes: 0 every required check that ran passed (skipped cases are reported, never counted as passed), \
-1 a check failed (or a recommended one with --fail-on warn), 2 usage error (options, profile, \
-selection, a missing environment variable), 3 harness error (target unreachable, a step could \
-not run, reports not written).";
+1 a required check failed, even when other cases could not run (or a recommended one with \
+--fail-on warn), 2 usage error (options, profile, selection, a missing environment variable), \
+3 harness error when no check failed (target unreachable, a step could not run, reports not \
+written).";
 
 /// Conformance and load-testing harness for SMART-on-FHIR payer APIs.
 #[derive(Parser, Debug)]

@@ -92,7 +92,7 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
     prepared.shutdown().await;
     write_reports(&options.out, &result, &catalogue)?;
     print_summary(&result, &options.out);
-    Ok(exit_code(result.outcome(), options.fail_on_warn))
+    Ok(exit_code(&result, options.fail_on_warn))
 }
 
 /// Marks the cases that use a variable the target does not give as requiring it (they are
@@ -112,14 +112,19 @@ fn note_missing(scenarios: &mut [Scenario], vars: &Vars) {
     }
 }
 
-/// The exit code of a run's outcome.
-pub fn exit_code(outcome: Outcome, fail_on_warn: bool) -> u8 {
-    match outcome {
-        Outcome::Pass | Outcome::Skip => EXIT_PASS,
-        Outcome::Warn if fail_on_warn => EXIT_FAILED,
-        Outcome::Warn => EXIT_PASS,
-        Outcome::Fail => EXIT_FAILED,
+/// The exit code of a run: 1 when a required check failed (or a recommended one, with
+/// `--fail-on warn`), even if other cases could not run; 3 when nothing failed but part of the
+/// run could not be done (or nothing was checked); 0 otherwise.
+pub fn exit_code(run: &RunResult, fail_on_warn: bool) -> u8 {
+    let checks = || run.cases.iter().flat_map(|c| &c.checks);
+    if checks().any(|c| c.outcome == Outcome::Fail)
+        || (fail_on_warn && checks().any(|c| c.outcome == Outcome::Warn))
+    {
+        return EXIT_FAILED;
+    }
+    match run.outcome() {
         Outcome::Error => EXIT_HARNESS_ERROR,
+        _ => EXIT_PASS,
     }
 }
 
@@ -209,6 +214,68 @@ fn write_reports(out: &Path, result: &RunResult, catalogue: &Catalogue) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn case(checks: &[Outcome], outcome: Outcome) -> crate::report::model::CaseResult {
+        let checks = checks
+            .iter()
+            .map(|o| crate::report::model::CheckResult {
+                requirement: "R".into(),
+                severity: crate::requirements::Severity::Required,
+                description: "d".into(),
+                outcome: *o,
+                detail: None,
+                step: 1,
+                not_applicable: false,
+                blocked: false,
+            })
+            .collect();
+        crate::report::model::CaseResult {
+            family: "f".into(),
+            scenario: "s".into(),
+            name: "c".into(),
+            outcome,
+            reason: None,
+            duration_ms: 0,
+            checks,
+            steps: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_failed_check_is_exit_1_even_beside_errors_and_errors_alone_are_3() {
+        let run = |cases| RunResult {
+            target: "t".into(),
+            duration_ms: 0,
+            cases,
+        };
+        let failed = case(&[Outcome::Fail], Outcome::Fail);
+        let errored = case(&[Outcome::Error], Outcome::Error);
+        let warned = case(&[Outcome::Warn], Outcome::Warn);
+        let passed = case(&[Outcome::Pass], Outcome::Pass);
+        assert_eq!(
+            exit_code(&run(vec![failed, errored.clone()]), false),
+            EXIT_FAILED
+        );
+        assert_eq!(
+            exit_code(&run(vec![passed.clone(), errored]), false),
+            EXIT_HARNESS_ERROR
+        );
+        assert_eq!(
+            exit_code(&run(vec![passed.clone(), warned.clone()]), false),
+            EXIT_PASS
+        );
+        assert_eq!(
+            exit_code(&run(vec![passed.clone(), warned]), true),
+            EXIT_FAILED
+        );
+        assert_eq!(exit_code(&run(vec![passed]), false), EXIT_PASS);
+        let skipped = case(&[Outcome::Skip], Outcome::Skip);
+        assert_eq!(
+            exit_code(&run(vec![skipped]), false),
+            EXIT_HARNESS_ERROR,
+            "nothing checked"
+        );
+    }
 
     fn builtin() -> Vec<Scenario> {
         crate::scenario::builtin().unwrap()

@@ -459,3 +459,88 @@ fn legitimate_alternatives_pass() {
         "only the signature applies, and holds"
     );
 }
+
+/// A target that answers without a value a later step needs: the rule's check fails with what
+/// was seen, the later steps are `skip` ("blocked: ..."), nothing is an `error`.
+const DEVIATION: &str = r#"
+family = "token-errors"
+name = "deviation"
+[[case]]
+name = "no token in the answer"
+[[case.step]]
+request = "POST {token}"
+basic = ["{pd_client_id}", "not-the-secret"]
+form = { grant_type = "client_credentials", scope = "system/*.rs" }
+capture = { pd_token = "json /access_token" }
+[[case.step.check]]
+requirement = "TOKEN-RESPONSE"
+query = "json /access_token"
+present = true
+[[case.step]]
+request = "GET {provider_directory}/Practitioner"
+bearer = "{pd_token}"
+[[case.step.check]]
+requirement = "FHIR-DIRECTORY"
+query = "status"
+equals = 200
+[[case]]
+name = "a flow without checks blocked"
+[[case.step]]
+request = "POST {token}"
+basic = ["{pd_client_id}", "not-the-secret"]
+form = { grant_type = "client_credentials", scope = "system/*.rs" }
+capture = { pd_token = "json /access_token" }
+[[case.step]]
+request = "GET {provider_directory}/Practitioner"
+bearer = "{pd_token}"
+[[case.step.check]]
+requirement = "FHIR-DIRECTORY"
+query = "status"
+equals = 200
+"#;
+
+#[tokio::test]
+async fn deviations_are_failures_and_block_what_needed_them() {
+    let s = reference_server::start(smartcheck::target::reference::bundled_config())
+        .await
+        .unwrap();
+    let scenarios = [Scenario::parse(DEVIATION, "deviation.toml").unwrap()];
+    let result = run(
+        &Access::default(),
+        "reference",
+        &scenarios,
+        &Catalogue::builtin().unwrap(),
+        &vars(&s),
+        &mut |_| {},
+    )
+    .await;
+    let failed = &result.cases[0];
+    assert_eq!(failed.outcome, Outcome::Fail, "{failed:#?}");
+    assert_eq!(failed.checks[0].outcome, Outcome::Fail);
+    assert!(
+        failed.checks[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("nothing there (status 401)")
+    );
+    assert_eq!(failed.checks[1].outcome, Outcome::Skip);
+    assert!(failed.checks[1].blocked && !failed.checks[1].not_applicable);
+    let reason = failed.checks[1].detail.as_deref().unwrap();
+    assert!(
+        reason.starts_with("blocked: step 1 (POST {token}): capture `pd_token`"),
+        "{reason}"
+    );
+    assert_eq!(failed.steps.len(), 1, "the blocked step is not sent");
+    let blocked = &result.cases[1];
+    assert_eq!(blocked.outcome, Outcome::Skip, "never counted as passed");
+    assert!(blocked.reason.as_deref().unwrap().starts_with("blocked:"));
+    assert!(
+        result
+            .cases
+            .iter()
+            .flat_map(|c| &c.checks)
+            .all(|c| c.outcome != Outcome::Error)
+    );
+    s.shutdown().await;
+}

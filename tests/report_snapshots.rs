@@ -316,6 +316,7 @@ fn check(requirement: &str, outcome: Outcome, detail: Option<&str>) -> CheckResu
         detail: detail.map(str::to_string),
         step: 1,
         not_applicable: false,
+        blocked: false,
     }
 }
 

@@ -311,6 +311,7 @@ mod tests {
                 detail: Some("<script>alert(1)</script>".into()),
                 step: 1,
                 not_applicable: false,
+                blocked: false,
             }],
             steps: vec![],
         }

@@ -66,6 +66,7 @@ mod tests {
             detail: None,
             step: 1,
             not_applicable: false,
+            blocked: false,
         };
         let run = RunResult {
             target: "reference".into(),

@@ -159,6 +159,7 @@ mod tests {
                 detail: Some(detail.into()),
                 step: 1,
                 not_applicable: false,
+                blocked: false,
             }],
             steps: vec![StepResult {
                 name: "GET {authorize}".into(),

@@ -103,6 +103,10 @@ pub struct CheckResult {
     /// the target answered. It does not make its case a skip.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub not_applicable: bool,
+    /// A `skip` because an earlier step of its case did not give what this one needs (the
+    /// target deviated there, and that step's checks say how): a consequence, not a finding.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub blocked: bool,
 }
 
 /// One case of a scenario, with its checks.
@@ -245,6 +249,7 @@ mod tests {
             detail: None,
             step: 1,
             not_applicable,
+            blocked: false,
         };
         let pass = check(Outcome::Pass, false);
         let na = check(Outcome::Skip, true);

@@ -173,6 +173,9 @@ async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue)
         // The session learns the case's secrets so far, and the case those it met.
         session.http.redactor = redactor.clone();
         let mut seen = execute(session, &step.action, &vars, access).await;
+        // A value the target did not give: its own checks are judged (they say what was
+        // seen), and the steps that needed it are blocked, not errors.
+        let mut blocked = None;
         if let Ok(observed) = &seen {
             let lookup = CaseLookup {
                 vars: &vars,
@@ -187,7 +190,10 @@ async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue)
                         vars.set(&name, value);
                     }
                 }
-                Err(e) => seen = Err(e),
+                // A 5xx answer is the target failing to serve, not a deviation (the busy
+                // sandbox): the harness could not do the step.
+                Err(e) if observed.status >= 500 => seen = Err(e),
+                Err(e) => blocked = Some(format!("blocked: step {} ({step}): {e}", i + 1)),
             }
         }
         redactor = session.http.redactor.clone();
@@ -223,14 +229,30 @@ async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue)
                 }
             }
         }
+        if let Some(reason) = blocked {
+            let reason = redactor.text(&reason);
+            for (j, later) in case.steps.iter().enumerate().skip(i + 1) {
+                for check in &later.checks {
+                    let judged = Judged {
+                        blocked: true,
+                        ..Judged::new(Outcome::Skip, Some(reason.clone()))
+                    };
+                    result
+                        .checks
+                        .push(check_result(j, later, check, catalogue, judged));
+                }
+            }
+            result.reason = Some(reason);
+            break;
+        }
     }
     result.duration_ms = started.elapsed().as_millis() as u64;
     result.settle();
     result
 }
 
-/// The values of a step's captures; a missing one is an error (later steps need it) unless
-/// the capture is optional.
+/// The values of a step's captures; a missing one stops the case (later steps need it)
+/// unless the capture is optional.
 fn captures(
     step: &Step,
     seen: &Observed,
@@ -260,6 +282,7 @@ struct Judged {
     outcome: Outcome,
     detail: Option<String>,
     not_applicable: bool,
+    blocked: bool,
 }
 
 impl Judged {
@@ -268,6 +291,7 @@ impl Judged {
             outcome,
             detail,
             not_applicable: false,
+            blocked: false,
         }
     }
 }
@@ -327,6 +351,7 @@ fn check_result(
         outcome,
         detail,
         not_applicable,
+        blocked,
     }: Judged,
 ) -> CheckResult {
     let (severity, outcome, detail) = match catalogue.get(&check.requirement) {
@@ -345,6 +370,7 @@ fn check_result(
         detail,
         step: index + 1,
         not_applicable,
+        blocked,
     }
 }
 

@@ -51,8 +51,11 @@ pub fn not_passing(run: &RunResult, keep: &dyn Fn(&str) -> bool) -> Vec<CheckRef
     run.cases
         .iter()
         .flat_map(|case| case.checks.iter().map(move |c| (case, c)))
-        // A check whose `when` did not hold judged nothing: neither a catch nor a failure.
-        .filter(|(_, c)| c.outcome != Outcome::Pass && !c.not_applicable && keep(&c.requirement))
+        // A check whose `when` did not hold, or that an earlier deviation blocked, judged
+        // nothing: neither a catch nor a failure (the deviation's own check says it).
+        .filter(|(_, c)| {
+            c.outcome != Outcome::Pass && !c.not_applicable && !c.blocked && keep(&c.requirement)
+        })
         .map(|(case, c)| CheckRef {
             case: format!("{} / {}", case.family, case.name),
             check: c.description.clone(),
@@ -100,6 +103,7 @@ mod tests {
                 detail: None,
                 step: 1,
                 not_applicable: false,
+                blocked: false,
             })
             .collect();
         RunResult {
@@ -159,6 +163,13 @@ mod tests {
         r.cases[0].checks[2].not_applicable = true;
         let row = judge("x", "d", &["A"], &r);
         assert_eq!(row.verdict, Verdict::Caught);
+        r.cases[0].checks[1].not_applicable = false;
+        r.cases[0].checks[1].blocked = true;
+        assert_eq!(
+            judge("x", "d", &["A"], &r).verdict,
+            Verdict::Caught,
+            "blocked: a consequence"
+        );
         assert_eq!(row.caught_by.len(), 1);
         assert!(not_passing(&r, &|req| req == "B").is_empty());
     }
