@@ -13,6 +13,24 @@ fn vars(server: &reference_server::RunningServer) -> Vars {
     smartcheck::target::reference::vars(&server.state)
 }
 
+/// `scenarios` against a fresh bundled server, with its own variables.
+async fn run_bundled(scenarios: &[Scenario]) -> smartcheck::report::model::RunResult {
+    let s = reference_server::start(smartcheck::target::reference::bundled_config())
+        .await
+        .unwrap();
+    let result = run(
+        &Access::default(),
+        "reference",
+        scenarios,
+        &Catalogue::builtin().unwrap(),
+        &vars(&s),
+        &mut |_| {},
+    )
+    .await;
+    s.shutdown().await;
+    result
+}
+
 #[tokio::test]
 async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     let s = reference_server::start(smartcheck::target::reference::bundled_config())
@@ -133,19 +151,8 @@ equals = 404
 
 #[tokio::test]
 async fn violations_fail_or_warn_by_severity() {
-    let s = reference_server::start(smartcheck::target::reference::bundled_config())
-        .await
-        .unwrap();
     let scenarios = [Scenario::parse(BROKEN, "broken.toml").unwrap()];
-    let result = run(
-        &Access::default(),
-        "reference",
-        &scenarios,
-        &Catalogue::builtin().unwrap(),
-        &vars(&s),
-        &mut |_| {},
-    )
-    .await;
+    let result = run_bundled(&scenarios).await;
     assert_eq!(result.cases[0].outcome, Outcome::Fail);
     assert!(
         result.cases[0].checks[0]
@@ -156,7 +163,6 @@ async fn violations_fail_or_warn_by_severity() {
     );
     assert_eq!(result.cases[1].outcome, Outcome::Warn);
     assert_eq!(result.outcome(), Outcome::Fail);
-    s.shutdown().await;
 }
 
 #[tokio::test]
@@ -314,23 +320,12 @@ when = { query = "step refreshed json /refresh_token", absent = true }
 
 #[tokio::test]
 async fn members_interleave_and_conditions_are_data() {
-    let s = reference_server::start(smartcheck::target::reference::bundled_config())
-        .await
-        .unwrap();
     let flows = smartcheck::scenario::parse::Flows::builtin().unwrap();
     let scenarios = [
         Scenario::parse(INTERLEAVED, "interleaved.toml").unwrap(),
         Scenario::parse_with(CONDITIONAL, "conditional.toml", &flows).unwrap(),
     ];
-    let result = run(
-        &Access::default(),
-        "reference",
-        &scenarios,
-        &Catalogue::builtin().unwrap(),
-        &vars(&s),
-        &mut |_| {},
-    )
-    .await;
+    let result = run_bundled(&scenarios).await;
     let interleaved = &result.cases[0];
     assert_eq!(interleaved.outcome, Outcome::Pass, "{interleaved:#?}");
     assert_eq!(interleaved.checks.len(), 5);
@@ -361,7 +356,6 @@ async fn members_interleave_and_conditions_are_data() {
             .unwrap()
             .starts_with("not applicable: step refreshed")
     );
-    s.shutdown().await;
 }
 
 /// The checks of `case`'s step `step` (from 1) in the built-in suite.
@@ -501,19 +495,8 @@ equals = 200
 
 #[tokio::test]
 async fn deviations_are_failures_and_block_what_needed_them() {
-    let s = reference_server::start(smartcheck::target::reference::bundled_config())
-        .await
-        .unwrap();
     let scenarios = [Scenario::parse(DEVIATION, "deviation.toml").unwrap()];
-    let result = run(
-        &Access::default(),
-        "reference",
-        &scenarios,
-        &Catalogue::builtin().unwrap(),
-        &vars(&s),
-        &mut |_| {},
-    )
-    .await;
+    let result = run_bundled(&scenarios).await;
     let failed = &result.cases[0];
     assert_eq!(failed.outcome, Outcome::Fail, "{failed:#?}");
     assert_eq!(failed.checks[0].outcome, Outcome::Fail);
@@ -542,5 +525,4 @@ async fn deviations_are_failures_and_block_what_needed_them() {
             .flat_map(|c| &c.checks)
             .all(|c| c.outcome != Outcome::Error)
     );
-    s.shutdown().await;
 }
