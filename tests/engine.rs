@@ -526,3 +526,42 @@ async fn deviations_are_failures_and_block_what_needed_them() {
             .all(|c| c.outcome != Outcome::Error)
     );
 }
+
+/// `client_auth = "client_secret_post"` sends the credentials in the form (the bundled server
+/// offers only Basic, so it refuses them), the secret redacted in the transcript.
+const CLIENT_POST: &str = r#"
+family = "revocation"
+name = "client auth"
+[[case]]
+name = "introspection with client_secret_post"
+[[case.step]]
+request = "POST {introspect}"
+client = ["{client_id}", "{client_secret}"]
+client_auth = "client_secret_post"
+form = { token = "not-a-real-token" }
+[[case.step.check]]
+requirement = "TOKEN-CLIENT-AUTH"
+query = "json /error"
+equals = "invalid_client"
+"#;
+
+#[tokio::test]
+async fn client_credentials_go_the_way_the_step_says() {
+    let scenarios = [Scenario::parse(CLIENT_POST, "client.toml").unwrap()];
+    let result = run_bundled(&scenarios).await;
+    let case = &result.cases[0];
+    assert_eq!(case.outcome, Outcome::Pass, "{case:#?}");
+    let exchange = &case.steps[0].exchanges[0];
+    let body = exchange.request_body.as_deref().unwrap();
+    assert!(body.contains("client_id=patient-access-app"), "{body}");
+    assert!(
+        body.contains("client_secret=%5Bredacted%5D") || body.contains("client_secret=[redacted]"),
+        "{body}"
+    );
+    assert!(
+        exchange
+            .request_headers
+            .iter()
+            .all(|(n, _)| n != "authorization")
+    );
+}

@@ -43,7 +43,7 @@ static NORMALISE: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         ),
         // A developer-portal client_id (random), and the portal's serial ids (so a case
         // added before another does not renumber it).
-        (r"\bportal-[A-Za-z0-9_-]{16}\b", "portal-[client]"),
+        (r"\bportal-[A-Za-z0-9_-]{16}", "portal-[client]"),
         (r"/portal/apps/app-\d+", "/portal/apps/app-N"),
         (r"/credentials/cred-\d+/", "/credentials/cred-N/"),
         (r#"("?jti"?\s*[:=]\s*"?)[A-Za-z0-9_.~-]+"#, "${1}[jti]"),

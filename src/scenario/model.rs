@@ -71,6 +71,7 @@ pub struct Capture {
 
 /// What a step does: exactly one of these, chosen by its key.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // a few hundred steps per suite, each parsed once
 pub enum Action {
     Request(Request),
     Login(Login),
@@ -106,6 +107,13 @@ pub struct Request {
     /// HTTP Basic credentials `[user, password]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic: Option<[String; 2]>,
+    /// Client credentials `[client_id, client_secret]`, sent the way `client_auth` says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<[String; 2]>,
+    /// `client_secret_basic` (the default: HTTP Basic) or `client_secret_post` (in the form),
+    /// RFC 6749 2.3.1; usually a variable such as `{introspect_auth}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_auth: Option<String>,
     /// A bearer token; empty sends no `Authorization` header (the no-token variants).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bearer: Option<String>,

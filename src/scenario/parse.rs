@@ -355,6 +355,12 @@ pub fn validate(action: &Action) -> Result<(), SyntaxError> {
             if r.content_type.is_some() && r.body.is_none() {
                 return Err("`content_type` goes with `body`".into());
             }
+            if r.client_auth.is_some() && r.client.is_none() {
+                return Err("`client_auth` goes with `client`".into());
+            }
+            if r.client.is_some() && r.basic.is_some() {
+                return Err("one of `client` and `basic`".into());
+            }
             Ok(())
         }
         Action::Consent(Consent {
@@ -484,6 +490,14 @@ mod tests {
                 "one body per request",
             ),
             ("consent = \"later\"", "a consent step approves or denies"),
+            (
+                "request = \"POST u\"\nclient_auth = \"client_secret_post\"",
+                "`client_auth` goes with `client`",
+            ),
+            (
+                "request = \"POST u\"\nclient = [\"a\", \"b\"]\nbasic = [\"a\", \"b\"]",
+                "one of `client` and `basic`",
+            ),
             ("wait = 3600000", "at most 60000 ms"),
             (
                 "request = \"GET u\"\ncapture = { a = \"json: /x\" }",

@@ -132,8 +132,30 @@ async fn send(session: &mut Session, r: &Request) -> Result<Observed, StepError>
             .body(body.clone());
     } else if let Some(json) = &r.json {
         req = req.json(json);
-    } else if !r.form.is_empty() {
-        req = req.form(&r.form);
+    }
+    let mut form = r.form.clone();
+    match (&r.client, r.client_auth.as_deref()) {
+        (Some([id, secret]), None | Some("client_secret_basic")) => {
+            req = req.basic_auth(id, Some(secret));
+        }
+        (Some(_), Some("client_secret_post")) if r.body.is_some() || r.json.is_some() => {
+            let e = "client_secret_post sends the credentials in a form body, not `body` or `json`";
+            return Err(SyntaxError(e.into()).into());
+        }
+        (Some([id, secret]), Some("client_secret_post")) => {
+            form.insert("client_id".into(), id.clone());
+            form.insert("client_secret".into(), secret.clone());
+        }
+        (Some(_), Some(other)) => {
+            let e = format!(
+                "unsupported client authentication `{other}` (client_secret_basic or client_secret_post)"
+            );
+            return Err(SyntaxError(e).into());
+        }
+        (None, _) => {}
+    }
+    if r.body.is_none() && r.json.is_none() && !form.is_empty() {
+        req = req.form(&form);
     }
     if let Some([user, password]) = &r.basic {
         req = req.basic_auth(user, Some(password));

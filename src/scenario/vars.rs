@@ -223,8 +223,10 @@ mod tests {
         ) {
             let request = Request {
                 request: format!("GET {url}"),
-                query, form, headers, body, content_type, bearer,
+                query, form, headers, body, content_type, bearer: bearer.clone(),
                 json: Some(json!({ json_key: [json_value] })),
+                client: basic.clone().map(|(u, p)| [u, p]),
+                client_auth: bearer.clone(),
                 basic: basic.map(|(u, p)| [u, p]),
             };
             prop_assert!(fully_expanded(&request));

@@ -15,6 +15,28 @@ pub struct Endpoints {
     pub jwks: Option<String>,
     pub introspect: Option<String>,
     pub revoke: Option<String>,
+    /// How callers authenticate to the introspection endpoint (`introspect_auth`).
+    pub introspect_auth: Option<String>,
+}
+
+/// The client authentication the harness uses at the introspection endpoint, from the SMART
+/// configuration's `introspection_endpoint_auth_methods_supported` (RFC 8414 2, RFC 7662
+/// 2.1): `client_secret_basic` when listed or when the list is absent (choice: RFC 8414
+/// leaves an absent list to "other means"; Basic is what RFC 6749 2.3.1 requires servers to
+/// support), else `client_secret_post` when listed; `None` when the server supports neither
+/// (the cases that introspect are then skipped).
+pub fn introspection_auth(doc: Option<&serde_json::Value>) -> Option<String> {
+    let listed = doc
+        .and_then(|d| d.get("introspection_endpoint_auth_methods_supported"))
+        .and_then(serde_json::Value::as_array);
+    let Some(methods) = listed else {
+        return Some("client_secret_basic".into());
+    };
+    let has = |m: &str| methods.iter().any(|v| v == m);
+    ["client_secret_basic", "client_secret_post"]
+        .into_iter()
+        .find(|m| has(m))
+        .map(String::from)
 }
 
 /// Each endpoint variable and its SMART configuration member.
@@ -63,6 +85,14 @@ pub async fn discover(
             url: url.clone(),
             source,
         })?;
+    let doc = (fetched.status == 200)
+        .then(|| fetched.json())
+        .flatten()
+        .filter(serde_json::Value::is_object);
+    let given = Endpoints {
+        introspect_auth: introspection_auth(doc.as_ref()),
+        ..given
+    };
     if given.is_complete() {
         return Ok(given);
     }
@@ -149,6 +179,34 @@ fn is_http_url(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn introspection_auth_follows_what_the_server_advertises() {
+        use serde_json::json;
+        let doc = |methods: serde_json::Value| json!({ "introspection_endpoint_auth_methods_supported": methods });
+        let basic = Some("client_secret_basic".to_string());
+        let post = Some("client_secret_post".to_string());
+        assert_eq!(introspection_auth(None), basic, "no document: Basic");
+        assert_eq!(
+            introspection_auth(Some(&json!({}))),
+            basic,
+            "not listed: Basic"
+        );
+        assert_eq!(
+            introspection_auth(Some(&doc(json!(["client_secret_post"])))),
+            post
+        );
+        let both = doc(json!([
+            "private_key_jwt",
+            "client_secret_post",
+            "client_secret_basic"
+        ]));
+        assert_eq!(introspection_auth(Some(&both)), basic);
+        assert_eq!(
+            introspection_auth(Some(&doc(json!(["private_key_jwt"])))),
+            None
+        );
+    }
 
     #[test]
     fn discovery_needs_authorize_and_token() {

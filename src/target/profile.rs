@@ -414,6 +414,7 @@ impl Profile {
             jwks: pa.jwks.clone(),
             introspect: pa.introspect.clone(),
             revoke: pa.revoke.clone(),
+            introspect_auth: None,
         }
     }
 
@@ -434,6 +435,7 @@ impl Profile {
             ("jwks", endpoints.jwks.clone()),
             ("introspect", endpoints.introspect.clone()),
             ("revoke", endpoints.revoke.clone()),
+            ("introspect_auth", endpoints.introspect_auth.clone()),
             ("member_grants", pa.member_grants.clone()),
         ];
         if let Some(c) = &self.clients.patient_access {

@@ -52,6 +52,8 @@ pub fn vars(state: &reference_server::AppState) -> Vars {
         ),
         ("username", "sbx-patientAccessMember-1"),
         ("password", "hpTest11"),
+        // The bundled server advertises no introspection methods: Basic (see discovery).
+        ("introspect_auth", "client_secret_basic"),
         ("member2_username", "sbx-patientAccessMember-2"),
         ("member2_password", "hpTest22"),
         ("patient_id", PATIENT_ID),
