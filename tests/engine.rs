@@ -1,6 +1,8 @@
 //! The engine against the bundled server: the built-in suite passes with its exact check
 //! count, a violated rule fails (or warns), and an unreachable target is an error, never a pass.
 
+mod common;
+
 use smartcheck::report::model::Outcome;
 use smartcheck::requirements::Catalogue;
 use smartcheck::scenario::builtin;
@@ -11,24 +13,6 @@ use smartcheck::target::access::Access;
 
 fn vars(server: &reference_server::RunningServer) -> Vars {
     smartcheck::target::reference::vars(&server.state)
-}
-
-/// `scenarios` against a fresh bundled server, with its own variables.
-async fn run_bundled(scenarios: &[Scenario]) -> smartcheck::report::model::RunResult {
-    let s = reference_server::start(smartcheck::target::reference::bundled_config())
-        .await
-        .unwrap();
-    let result = run(
-        &Access::default(),
-        "reference",
-        scenarios,
-        &Catalogue::builtin().unwrap(),
-        &vars(&s),
-        &mut |_| {},
-    )
-    .await;
-    s.shutdown().await;
-    result
 }
 
 #[tokio::test]
@@ -152,7 +136,7 @@ equals = 404
 #[tokio::test]
 async fn violations_fail_or_warn_by_severity() {
     let scenarios = [Scenario::parse(BROKEN, "broken.toml").unwrap()];
-    let result = run_bundled(&scenarios).await;
+    let result = common::run_on_bundled(&scenarios).await;
     assert_eq!(result.cases[0].outcome, Outcome::Fail);
     assert!(
         result.cases[0].checks[0]
@@ -325,7 +309,7 @@ async fn members_interleave_and_conditions_are_data() {
         Scenario::parse(INTERLEAVED, "interleaved.toml").unwrap(),
         Scenario::parse_with(CONDITIONAL, "conditional.toml", &flows).unwrap(),
     ];
-    let result = run_bundled(&scenarios).await;
+    let result = common::run_on_bundled(&scenarios).await;
     let interleaved = &result.cases[0];
     assert_eq!(interleaved.outcome, Outcome::Pass, "{interleaved:#?}");
     assert_eq!(interleaved.checks.len(), 5);
@@ -496,7 +480,7 @@ equals = 200
 #[tokio::test]
 async fn deviations_are_failures_and_block_what_needed_them() {
     let scenarios = [Scenario::parse(DEVIATION, "deviation.toml").unwrap()];
-    let result = run_bundled(&scenarios).await;
+    let result = common::run_on_bundled(&scenarios).await;
     let failed = &result.cases[0];
     assert_eq!(failed.outcome, Outcome::Fail, "{failed:#?}");
     assert_eq!(failed.checks[0].outcome, Outcome::Fail);
@@ -548,7 +532,7 @@ equals = "invalid_client"
 #[tokio::test]
 async fn client_credentials_go_the_way_the_step_says() {
     let scenarios = [Scenario::parse(CLIENT_POST, "client.toml").unwrap()];
-    let result = run_bundled(&scenarios).await;
+    let result = common::run_on_bundled(&scenarios).await;
     let case = &result.cases[0];
     assert_eq!(case.outcome, Outcome::Pass, "{case:#?}");
     let exchange = &case.steps[0].exchanges[0];

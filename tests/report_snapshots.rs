@@ -7,6 +7,8 @@
 //!
 //! Adding or changing cases changes both snapshots: review the `.snap.new` diff, then accept.
 
+mod common;
+
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -67,22 +69,8 @@ fn norm(text: &str) -> String {
 }
 
 async fn builtin_run() -> (RunResult, Catalogue) {
-    let server = reference_server::start(smartcheck::target::reference::bundled_config())
-        .await
-        .unwrap();
     let catalogue = Catalogue::builtin().unwrap();
-    let scenarios = smartcheck::scenario::builtin().unwrap();
-    let vars = smartcheck::target::reference::vars(&server.state);
-    let run = smartcheck::scenario::engine::run(
-        &smartcheck::target::access::Access::default(),
-        "reference",
-        &scenarios,
-        &catalogue,
-        &vars,
-        &mut |_| {},
-    )
-    .await;
-    server.shutdown().await;
+    let run = common::run_on_bundled(&smartcheck::scenario::builtin().unwrap()).await;
     (run, catalogue)
 }
 

@@ -250,3 +250,24 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// `scenarios` against a fresh in-process bundled server, with its own variables and the
+/// default access.
+pub async fn run_on_bundled(
+    scenarios: &[smartcheck::scenario::model::Scenario],
+) -> smartcheck::report::model::RunResult {
+    let server = reference_server::start(smartcheck::target::reference::bundled_config())
+        .await
+        .unwrap();
+    let result = smartcheck::scenario::engine::run(
+        &smartcheck::target::access::Access::default(),
+        "reference",
+        scenarios,
+        &smartcheck::requirements::Catalogue::builtin().unwrap(),
+        &smartcheck::target::reference::vars(&server.state),
+        &mut |_| {},
+    )
+    .await;
+    server.shutdown().await;
+    result
+}
