@@ -40,7 +40,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     // (cases, checks) per family: a check that silently disappears fails here.
     assert_eq!(count("discovery"), (4, 50));
     assert_eq!(count("redirect-uri"), (22, 44));
-    assert_eq!(count("scopes"), (12, 13));
+    assert_eq!(count("scopes"), (12, 57));
     assert_eq!(count("plan-claims"), (15, 49));
     assert_eq!(count("token-errors"), (9, 22));
     assert_eq!(count("id-token"), (2, 17));
@@ -548,4 +548,64 @@ async fn client_credentials_go_the_way_the_step_says() {
             .iter()
             .all(|(n, _)| n != "authorization")
     );
+}
+
+/// A step's `when` is judged on the last step sent: a step whose condition does not hold is
+/// not sent and its checks do not apply; the case goes on with the next.
+const STEP_WHEN: &str = r#"
+family = "discovery"
+name = "step when"
+[[case]]
+name = "either answer"
+[[case.step]]
+request = "GET {patient_access}/metadata"
+[[case.step.check]]
+requirement = "DISC-METADATA"
+query = "status"
+equals = 200
+[[case.step]]
+request = "GET {patient_access}/no-such-path"
+when = { query = "status", equals = 404 }
+[[case.step.check]]
+requirement = "DISC-METADATA"
+query = "status"
+equals = 200
+[[case.step]]
+request = "GET {patient_access}/metadata"
+when = [{ query = "status", equals = 200 }, { query = "var patient_id", present = true }]
+[[case.step.check]]
+requirement = "DISC-METADATA"
+query = "json /resourceType"
+equals = "CapabilityStatement"
+"#;
+
+#[tokio::test]
+async fn a_step_runs_only_when_its_condition_holds() {
+    let scenarios = [Scenario::parse(STEP_WHEN, "step_when.toml").unwrap()];
+    let result = common::run_on_bundled(&scenarios).await;
+    let case = &result.cases[0];
+    assert_eq!(case.outcome, Outcome::Pass, "{case:#?}");
+    let outcomes: Vec<_> = case
+        .checks
+        .iter()
+        .map(|c| (c.outcome, c.not_applicable))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (Outcome::Pass, false),
+            (Outcome::Skip, true),
+            (Outcome::Pass, false)
+        ]
+    );
+    let why = case.checks[1].detail.as_deref().unwrap();
+    assert!(
+        why.starts_with("not applicable: step status = 404"),
+        "{why}"
+    );
+    assert!(
+        case.steps[1].exchanges.is_empty(),
+        "the skipped step is not sent"
+    );
+    assert_eq!(case.steps.len(), 3);
 }

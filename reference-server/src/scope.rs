@@ -108,6 +108,16 @@ pub fn grant_with(
         .filter_map(|s| lenient(s, faults))
         .collect();
     let mut granted = grant(&read_as, plan)?;
+    if faults.on(Fault::ScopeSystemOnPatientAppAccepted) {
+        // Fault: a system scope checked against every scope the server supports, not the
+        // app's plan, and granted with the rest.
+        granted.extend(
+            requested
+                .iter()
+                .filter(|s| s.starts_with("system/"))
+                .cloned(),
+        );
+    }
     if faults.on(Fault::ScopeSilentlyWidened) && !granted.iter().any(|s| s == "patient/*.cruds") {
         // Fault: the app's scope is "upgraded" to full access to the member's record.
         granted.push("patient/*.cruds".to_string());
@@ -124,8 +134,7 @@ fn lenient(scope: &str, faults: &FaultSwitches) -> Option<String> {
         return lenient(&format!("patient/{rest}"), faults);
     }
     if scope.starts_with("system/") && faults.on(Fault::ScopeSystemOnPatientAppAccepted) {
-        // Fault: checked against every scope the server supports, not the app's plan; the
-        // system scope is then silently dropped from the patient grant.
+        // Fault: kept out of the plan's check (grant_with adds it to the grant).
         return None;
     }
     if let Some((resource, perms)) = scope

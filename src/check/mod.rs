@@ -147,6 +147,23 @@ pub struct Check {
     pub when: Vec<Assertion>,
 }
 
+/// The conditions of a `when` (of a check or a step): one condition table or a list of them.
+pub fn conditions_from(when: Option<Value>) -> Result<Vec<Assertion>, SyntaxError> {
+    let items = match when {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(one) => vec![one],
+    };
+    items
+        .into_iter()
+        .map(|c| match c {
+            Value::Object(mut t) => Assertion::from_table(&mut t, &[]),
+            _ => Err("`when` is a condition table or a list of them".into()),
+        })
+        .collect::<Result<_, SyntaxError>>()
+        .map_err(|e| SyntaxError(format!("when: {e}")))
+}
+
 /// What a check came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -293,19 +310,7 @@ impl Check {
             Some(Value::String(r)) => r,
             _ => return Err("a check needs `requirement` (a requirement id)".into()),
         };
-        let when = match table.remove("when") {
-            None => Vec::new(),
-            Some(Value::Array(items)) => items,
-            Some(one) => vec![one],
-        };
-        let when = when
-            .into_iter()
-            .map(|c| match c {
-                Value::Object(mut t) => Assertion::from_table(&mut t, &[]),
-                _ => Err("`when` is a condition table or a list of them".into()),
-            })
-            .collect::<Result<_, SyntaxError>>()
-            .map_err(|e| SyntaxError(format!("when: {e}")))?;
+        let when = conditions_from(table.remove("when"))?;
         let assertion = Assertion::from_table(&mut table, &[])?;
         Ok(Check {
             requirement,

@@ -251,7 +251,16 @@ impl Predicate {
             "greater_or_equal" => Predicate::GreaterOrEqual(num(&value)?),
             "count" => Predicate::Count(Box::new(Predicate::nested(key, value)?)),
             "every_item" => Predicate::EveryItem(Box::new(Predicate::nested(key, value)?)),
-            "words_within" => Predicate::WordsWithin(texts(value)?),
+            // A list, or space-separated texts (a scope, `words_within = "{scope}"`, which
+            // a list keeps as one item when it is written back and expanded).
+            "words_within" => {
+                let items = match value {
+                    Value::String(words) => vec![words],
+                    list => texts(list)?,
+                };
+                let words = items.iter().flat_map(|i| i.split_whitespace());
+                Predicate::WordsWithin(words.map(String::from).collect())
+            }
             "same_origin" => Predicate::SameOrigin(one_text(value)?),
             other => return Err(format!("unknown predicate `{other}`").into()),
         })

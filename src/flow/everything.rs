@@ -103,17 +103,23 @@ pub async fn walk(
     }))
 }
 
-/// Whether a resource is the patient or points at them (patient/subject/beneficiary).
+/// Whether a resource may be in this patient's answer: it is not another patient's. A
+/// Patient must be this one; a resource that points at a patient (patient, subject,
+/// beneficiary) must point at this one; a resource that points at no patient (the payer
+/// Organization a Coverage names, which `$everything` and `_include` may add, as FHIR R4
+/// Patient-everything allows) belongs to no compartment and is no other patient's data.
 fn in_compartment(r: &Value, patient_id: &str) -> bool {
     if r["resourceType"] == "Patient" {
         return r["id"] == patient_id;
     }
     let target = format!("Patient/{patient_id}");
-    ["patient", "subject", "beneficiary"].iter().any(|f| {
-        r[*f]["reference"]
-            .as_str()
-            .is_some_and(|s| s == target || s.ends_with(&format!("/{target}")))
-    })
+    let references: Vec<&str> = ["patient", "subject", "beneficiary"]
+        .iter()
+        .filter_map(|f| r[*f]["reference"].as_str())
+        .collect();
+    references
+        .iter()
+        .all(|s| *s == target || s.ends_with(&format!("/{target}")))
 }
 
 #[cfg(test)]
@@ -134,8 +140,15 @@ mod tests {
             &json!({"resourceType": "Observation", "subject": {"reference": "Patient/q"}}),
             "p"
         ));
-        assert!(!super::in_compartment(
+        // A resource of no patient (the payer) is no other patient's data.
+        assert!(super::in_compartment(
             &json!({"resourceType": "Organization", "id": "o"}),
+            "p"
+        ));
+        // One reference to another patient is enough to be outside.
+        assert!(!super::in_compartment(
+            &json!({"resourceType": "Coverage", "beneficiary": {"reference": "Patient/p"},
+                    "subject": {"reference": "Patient/q"}}),
             "p"
         ));
     }

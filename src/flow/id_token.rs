@@ -48,7 +48,15 @@ pub fn inspect(token: &str, jwks: &Value, now: u64) -> Value {
         .or_else(|| unverified_claims(token))
         .unwrap_or(Value::Null);
     let number = |name: &str| claims.get(name).and_then(Value::as_u64);
+    // OIDC Core 2: `aud` is an array of audiences, or a single string in the common case of
+    // one; the checks see the list either way.
+    let audiences = match claims.get("aud") {
+        Some(Value::String(one)) => json!([one]),
+        Some(Value::Array(list)) => Value::Array(list.clone()),
+        _ => Value::Null,
+    };
     json!({
+        "audiences": audiences,
         "decodes": claims.is_object(),
         "alg": format!("{:?}", header.alg),
         "has_kid": header.kid.is_some(),
@@ -107,6 +115,7 @@ mod tests {
         assert_eq!(s["claims"]["iss"], "https://i");
         assert_eq!(s["header"]["kid"], "k1");
         assert_eq!(s["exp_in_future"], true);
+        assert_eq!(s["audiences"], json!(["c"]));
         let later = inspect(&token, &json!({"keys": []}), 1000);
         assert_eq!(later["exp_in_future"], false);
     }

@@ -9,7 +9,9 @@ use std::time::Instant;
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use crate::check::{Check, Lookup, Observed, Verdict, eval_check, eval_query};
+use crate::check::{
+    Assertion, Check, Lookup, Mismatch, Observed, Verdict, eval_assertion, eval_check, eval_query,
+};
 use crate::report::model::{CaseResult, CheckResult, Outcome, RunResult, StepResult};
 use crate::requirements::{Catalogue, Severity};
 use crate::scenario::model::{Case, Scenario, Step};
@@ -160,8 +162,28 @@ async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue)
     let mut redactor = vars.redactor();
     let mut sessions = Sessions::default();
     let mut history: BTreeMap<String, Observed> = BTreeMap::new();
+    let mut last_seen: Option<Observed> = None;
     for (i, step) in case.steps.iter().enumerate() {
         let step_started = Instant::now();
+        let lookup = CaseLookup {
+            vars: &vars,
+            steps: &history,
+        };
+        if let Err(why) = step_applies(step, last_seen.as_ref(), &lookup) {
+            // Not sent: an empty entry keeps the report's step numbers aligned.
+            result.steps.push(StepResult {
+                name: step.to_string(),
+                duration_ms: 0,
+                exchanges: Vec::new(),
+                exchanges_omitted: 0,
+            });
+            let judged = Judged {
+                not_applicable: true,
+                ..Judged::new(Outcome::Skip, Some(why))
+            };
+            skip_checks(&mut result, i, step, catalogue, &judged);
+            continue;
+        }
         let session = match sessions.get(step.session.as_deref().unwrap_or(""), access, &redactor) {
             Ok(s) => s,
             Err(e) => {
@@ -225,22 +247,19 @@ async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue)
             }
             Ok(seen) => {
                 if let Some(id) = &step.id {
-                    history.insert(id.clone(), seen);
+                    history.insert(id.clone(), seen.clone());
                 }
+                last_seen = Some(seen);
             }
         }
         if let Some(reason) = blocked {
             let reason = redactor.text(&reason);
+            let judged = Judged {
+                blocked: true,
+                ..Judged::new(Outcome::Skip, Some(reason.clone()))
+            };
             for (j, later) in case.steps.iter().enumerate().skip(i + 1) {
-                for check in &later.checks {
-                    let judged = Judged {
-                        blocked: true,
-                        ..Judged::new(Outcome::Skip, Some(reason.clone()))
-                    };
-                    result
-                        .checks
-                        .push(check_result(j, later, check, catalogue, judged));
-                }
+                skip_checks(&mut result, j, later, catalogue, &judged);
             }
             result.reason = Some(reason);
             break;
@@ -277,7 +296,48 @@ fn captures(
     Ok(out)
 }
 
+/// Records every check of step `i` as `judged` (a skip: not applicable, or blocked).
+fn skip_checks(
+    result: &mut CaseResult,
+    i: usize,
+    step: &Step,
+    catalogue: &Catalogue,
+    judged: &Judged,
+) {
+    for check in &step.checks {
+        let judged = judged.clone();
+        result
+            .checks
+            .push(check_result(i, step, check, catalogue, judged));
+    }
+}
+
+/// Whether a step's `when` holds on what the step before it saw (variables expanded); the
+/// reason it does not, to record on its checks.
+fn step_applies(step: &Step, last: Option<&Observed>, lookup: &CaseLookup) -> Result<(), String> {
+    if step.when.is_empty() {
+        return Ok(());
+    }
+    let Some(last) = last else {
+        return Err("not applicable: a step `when` needs a step before it".into());
+    };
+    for condition in &step.when {
+        let table = Value::Object(condition.to_table());
+        let expanded = lookup.vars.expand_value(&table, Expansion::Typed);
+        let condition = match expanded {
+            Value::Object(mut t) => Assertion::from_table(&mut t, &[]),
+            _ => Err("a condition is a table".into()),
+        }
+        .map_err(|e| format!("not applicable: step condition: {e}"))?;
+        if let Err(Mismatch(detail)) = eval_assertion(&condition, last, lookup) {
+            return Err(format!("not applicable: step {condition} ({detail})"));
+        }
+    }
+    Ok(())
+}
+
 /// A check's outcome before it is tied to its step.
+#[derive(Clone)]
 struct Judged {
     outcome: Outcome,
     detail: Option<String>,

@@ -59,6 +59,10 @@ pub struct Step {
     /// (codes, tokens) are never reported.
     pub captures: BTreeMap<String, Capture>,
     pub checks: Vec<Check>,
+    /// Conditions on what the step before saw (and on variables): when one does not hold,
+    /// the step is not sent and its checks are not applicable (a legitimate alternative
+    /// answer earlier in the case made it moot).
+    pub when: Vec<crate::check::Assertion>,
 }
 
 /// A capture: a query, optional when written with a trailing `?`.

@@ -278,6 +278,7 @@ pub fn step_from(value: Value) -> Result<Step, SyntaxError> {
     }
     let id = take_text(&mut table, "id")?;
     let session = take_text(&mut table, "session")?;
+    let when = crate::check::conditions_from(table.remove("when"))?;
     let captures = match table.remove("capture") {
         None => BTreeMap::new(),
         Some(Value::Object(map)) => map
@@ -312,6 +313,7 @@ pub fn step_from(value: Value) -> Result<Step, SyntaxError> {
         action,
         captures,
         checks,
+        when,
     })
 }
 
