@@ -140,11 +140,15 @@ impl Session {
     /// One attempt, recorded.
     async fn fetch_once(&mut self, request: reqwest::Request) -> Result<Fetched, HttpError> {
         let started = Instant::now();
+        // An echoing target must not leak what was sent: the encoded Basic pair, a token.
+        self.redactor.learn_headers(request.headers());
         let mut exchange = self.describe(&request);
         let outcome = self.execute(request).await;
         exchange.duration_ms = (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0;
         match &outcome {
             Ok(f) => {
+                // Cookies the target set are credentials wherever they show up later.
+                self.redactor.learn_headers(&f.headers);
                 exchange.status = Some(f.status);
                 exchange.response_headers = self.headers(&f.headers);
                 let content_type = f.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());

@@ -53,6 +53,8 @@ enum Command {
       reports elsewhere; a recommended rule not met fails the run too
   smartcheck run --target targets/my-sandbox.toml --jobs 1
       one case at a time (a sandbox that dislikes parallel logins)
+  smartcheck run --target targets/my-sandbox.toml --deadline 45m
+      a slow, rate-limited sandbox: the whole run may take 45 minutes (default 10m)
 
 {EXIT_CODES}"))]
     Run {
@@ -77,6 +79,10 @@ enum Command {
         /// Default: the number of cores (the manual login driver runs one at a time).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
         jobs: Option<u16>,
+        /// The longest the whole run may take (30s, 10m, 1h): a target that stops answering
+        /// ends the run then, with its reports; the unfinished cases are errors (exit 3).
+        #[arg(long, value_name = "TIME", default_value = "10m", value_parser = parse_deadline)]
+        deadline: std::time::Duration,
     },
     /// Load-test the same flows: goose users (closed model) or a fixed arrival rate (open
     /// model, --rate) against the bundled server (default) or a target profile; writes
@@ -212,6 +218,7 @@ async fn main() -> ExitCode {
             scenario,
             filter,
             jobs,
+            deadline,
         } => {
             let options = smartcheck::run::Options {
                 out,
@@ -220,6 +227,7 @@ async fn main() -> ExitCode {
                 scenarios: scenario,
                 filters: filter,
                 jobs: jobs.map(usize::from),
+                deadline: Some(deadline),
             };
             smartcheck::run::run(&options).await
         }
@@ -261,4 +269,9 @@ async fn main() -> ExitCode {
         }
         Command::Serve(config) => smartcheck::serve::run(config).await,
     }
+}
+
+/// `--deadline`: a duration as the load options take it.
+fn parse_deadline(text: &str) -> Result<std::time::Duration, String> {
+    smartcheck::load::profile::parse_duration(text).map_err(|e| e.to_string())
 }

@@ -37,6 +37,8 @@ pub struct Options {
     pub filters: Vec<String>,
     /// Cases run at once (default: the number of cores).
     pub jobs: Option<usize>,
+    /// How long the whole run may take; the cases not finished by then are `error`.
+    pub deadline: Option<std::time::Duration>,
 }
 
 /// Why no scenario was selected: the user's to fix.
@@ -60,6 +62,7 @@ pub async fn run(options: &Options) -> ExitCode {
 }
 
 async fn execute(options: &Options) -> Result<u8, Stop> {
+    let started = std::time::Instant::now();
     let catalogue = Catalogue::builtin()?;
     let all = crate::scenario::builtin()?;
     let mut scenarios = select(all, &options.scenarios, &options.filters).map_err(Stop::usage)?;
@@ -70,11 +73,23 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
             allow_production: true,
         },
     };
-    let prepared = prepare(choice, &|name| std::env::var(name).ok()).await?;
+    let preparing = prepare(choice, &|name| std::env::var(name).ok());
+    let prepared = match options.deadline {
+        None => preparing.await?,
+        Some(limit) => tokio::time::timeout(limit, preparing).await.map_err(|_| {
+            Stop::harness(format!(
+                "the target was not ready within the run's deadline ({limit:?}, --deadline)"
+            ))
+        })??,
+    };
     let (target, vars) = (prepared.name.clone(), prepared.vars.clone());
     let access = prepared.access.clone();
     let access = Access {
         jobs: options.jobs.unwrap_or(access.jobs),
+        // What discovery left of it.
+        deadline: options
+            .deadline
+            .map(|d| d.saturating_sub(started.elapsed())),
         ..access
     };
     note_missing(&mut scenarios, &vars);

@@ -39,7 +39,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     };
     // (cases, checks) per family: a check that silently disappears fails here.
     assert_eq!(count("discovery"), (4, 50));
-    assert_eq!(count("redirect-uri"), (22, 44));
+    assert_eq!(count("redirect-uri"), (23, 45));
     assert_eq!(count("scopes"), (12, 57));
     assert_eq!(count("plan-claims"), (15, 49));
     assert_eq!(count("token-errors"), (9, 22));
@@ -52,7 +52,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("app-id"), (9, 14));
     assert_eq!(count("patient-keys"), (3, 13));
     assert_eq!(count("portal"), (9, 41));
-    assert_eq!(result.cases.len(), 117);
+    assert_eq!(result.cases.len(), 118);
     // Every requirement in the catalogue is checked at least once.
     let catalogue = Catalogue::builtin().unwrap();
     for r in &catalogue.requirements {

@@ -445,3 +445,104 @@ async fn the_login_driver_gives_up_on_a_redirect_loop() {
         + h.log.count("GET", "/redirect-loop/oauth2/again");
     assert_eq!(sent, settings.max_steps, "one request per step");
 }
+
+#[tokio::test]
+async fn the_login_driver_reads_a_deeply_nested_page_in_time_linear_in_its_size() {
+    let h = Hostile::start().await;
+    let mut s = session(30_000, 0);
+    let mut authorize =
+        url::Url::parse(&format!("{}/deep-login/oauth2/authorize", h.root)).unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("client_id", support_hostile::CLIENT_ID)
+        .append_pair("redirect_uri", support_hostile::REDIRECT_URI)
+        .append_pair("state", "s");
+    let member = Credentials {
+        username: support_hostile::USERNAME,
+        password: support_hostile::PASSWORD,
+    };
+    let started = Instant::now();
+    let end = login(
+        &mut s,
+        authorize.as_str(),
+        support_hostile::REDIRECT_URI,
+        &member,
+        &FormLoginSettings::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    // html5ever's tree builder needed minutes for this page (quadratic in the depth).
+    let took = started.elapsed();
+    assert!(end.as_str().contains("code="), "{end}");
+    assert!(
+        took < Duration::from_secs(20),
+        "a {} div deep page took {took:?}",
+        support_hostile::server::DEEP_NESTING
+    );
+}
+
+#[tokio::test]
+async fn an_echoing_target_cannot_leak_the_basic_pair_or_a_cookie_it_set() {
+    use base64::Engine;
+    let h = Hostile::start().await;
+    // A session that knows no secret yet: what it sends and is sent must be learnt.
+    let mut s = session(5_000, 0);
+    let url = format!("{}/echo/anything", h.root);
+    let req = s
+        .client()
+        .get(&url)
+        .basic_auth(support_hostile::CLIENT_ID, Some(support_hostile::SECRET));
+    let first = s.fetch(req).await.unwrap();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+        "{}:{}",
+        support_hostile::CLIENT_ID,
+        support_hostile::SECRET
+    ));
+    assert!(String::from_utf8_lossy(&first.body).contains(&basic));
+    let second = s.fetch(s.client().get(&url)).await.unwrap();
+    let cookie = support_hostile::server::ECHO_COOKIE;
+    assert!(String::from_utf8_lossy(&second.body).contains(cookie));
+    let (exchanges, _) = s.take_transcript();
+    let written = serde_json::to_string(&exchanges).unwrap();
+    assert!(
+        written.contains("authorization"),
+        "the echo is kept: {written}"
+    );
+    for leaked in [basic.as_str(), cookie, support_hostile::SECRET] {
+        assert!(!written.contains(leaked), "{leaked} in {written}");
+    }
+}
+
+#[test]
+fn a_target_that_stops_answering_ends_the_run_at_its_deadline_with_reports() {
+    let rt = runtime();
+    let h = rt.block_on(Hostile::start());
+    let dir = scratch("stall");
+    // Each request may wait ten minutes; the run as a whole only four seconds.
+    let text = profile("hostile-stall", &h.base("stall"), "timeout_secs = 600");
+    let args = ["--scenario", "discovery", "--deadline", "4s"];
+    let finished = run_bounded(&dir, &text, &args, BOUND).unwrap_or_else(|e| panic!("{e}"));
+    rt.shutdown_background();
+    let mut problems = judge_process(&finished, 3);
+    assert!(
+        finished.elapsed < Duration::from_secs(20),
+        "ended after {:?}",
+        finished.elapsed
+    );
+    let results = finished.results().unwrap_or_else(|e| panic!("{e}"));
+    for case in results["cases"].as_array().unwrap() {
+        let reason = case["reason"].as_str().unwrap_or_default();
+        let ended = match case["outcome"].as_str() {
+            Some("error") => reason.contains("deadline"),
+            // Cases that send nothing to the stalled endpoints may finish.
+            Some("pass" | "warn" | "skip") => true,
+            _ => false,
+        };
+        if !ended {
+            problems.push(format!("{}: {} ({reason})", case["name"], case["outcome"]));
+        }
+    }
+    assert!(finished.out.join("report.html").exists() && finished.out.join("junit.xml").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

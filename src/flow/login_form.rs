@@ -9,6 +9,7 @@ use reqwest::header::{CONTENT_TYPE, LOCATION};
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
+use crate::flow::html_page::parse_page;
 use crate::http::Session;
 
 /// Field names and limits of a login page.
@@ -201,7 +202,7 @@ impl Drive<'_> {
             if !is_html {
                 return Err(fail(step, format!("{status} with a non-HTML answer")));
             }
-            let page = Html::parse_document(&body);
+            let page = parse_page(&body);
             let Some(form) = first_form(&page) else {
                 return Err(fail(
                     step,
@@ -366,7 +367,7 @@ mod tests {
 
     #[test]
     fn forms_are_read_with_hidden_fields_and_buttons() {
-        let page = Html::parse_document(
+        let page = parse_page(
             "<form method=post action=/c><input type=hidden name=tx value=\"a&amp;b\">\
              <button name=decision value=approve>ok</button><input type=submit name=go value=x></form>",
         );

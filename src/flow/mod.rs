@@ -2,6 +2,7 @@
 //! manual), the `$everything` walk and the id_token inspection.
 
 pub mod everything;
+pub mod html_page;
 pub mod id_token;
 #[cfg(feature = "browser")]
 pub mod login_browser;

@@ -86,6 +86,7 @@ pub async fn run(
     progress: &mut (dyn FnMut(&CaseResult) + Send),
 ) -> RunResult {
     let started = Instant::now();
+    let deadline = access.deadline.map(|d| tokio::time::Instant::now() + d);
     let planned = plan(scenarios, vars);
     let mut cases = Vec::with_capacity(planned.len());
     for batch in batches(&planned) {
@@ -94,7 +95,7 @@ pub async fn run(
         // proof of callers that spawn this.)
         let futures: Vec<_> = batch
             .iter()
-            .map(|p| run_case(access, p, catalogue))
+            .map(|p| within_deadline(deadline, access, p, catalogue))
             .collect();
         let mut results = futures_util::stream::iter(futures).buffered(access.concurrency());
         while let Some(result) = results.next().await {
@@ -124,10 +125,55 @@ impl Lookup for CaseLookup<'_> {
     }
 }
 
-async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue) -> CaseResult {
-    let started = Instant::now();
-    let case = planned.case;
-    let mut result = CaseResult {
+/// Runs the case unless the run's deadline has passed, and stops it when the deadline
+/// passes: its checks are then `error` (the harness could not do them), never judged.
+async fn within_deadline(
+    deadline: Option<tokio::time::Instant>,
+    access: &Access,
+    planned: &Planned<'_>,
+    catalogue: &Catalogue,
+) -> CaseResult {
+    let Some(deadline) = deadline else {
+        return run_case(access, planned, catalogue).await;
+    };
+    let why = |what: &str| format!("{what}: the run's deadline passed (--deadline)");
+    if tokio::time::Instant::now() >= deadline {
+        return unjudged(planned, catalogue, Outcome::Error, why("not run"));
+    }
+    match tokio::time::timeout_at(deadline, run_case(access, planned, catalogue)).await {
+        Ok(result) => result,
+        Err(_) => unjudged(
+            planned,
+            catalogue,
+            Outcome::Error,
+            why("stopped unfinished"),
+        ),
+    }
+}
+
+/// A case none of whose checks was judged, each `outcome` with `reason`.
+fn unjudged(
+    planned: &Planned<'_>,
+    catalogue: &Catalogue,
+    outcome: Outcome,
+    reason: String,
+) -> CaseResult {
+    let mut result = new_result(planned);
+    for (i, step) in planned.case.steps.iter().enumerate() {
+        for check in &step.checks {
+            let judged = Judged::new(outcome, Some(reason.clone()));
+            result
+                .checks
+                .push(check_result(i, step, check, catalogue, judged));
+        }
+    }
+    result.outcome = outcome;
+    result.reason = Some(reason);
+    result
+}
+
+fn new_result(planned: &Planned<'_>) -> CaseResult {
+    CaseResult {
         family: planned.scenario.family.clone(),
         scenario: planned.scenario.name.clone(),
         name: planned.name.clone(),
@@ -136,7 +182,13 @@ async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue)
         duration_ms: 0,
         checks: Vec::new(),
         steps: Vec::new(),
-    };
+    }
+}
+
+async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue) -> CaseResult {
+    let started = Instant::now();
+    let case = planned.case;
+    let mut result = new_result(planned);
     let mut vars = planned.vars.clone();
     let missing: Vec<&str> = case
         .requires
@@ -147,17 +199,7 @@ async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue)
         .collect();
     if !missing.is_empty() {
         let reason = format!("the target does not provide {}", missing.join(", "));
-        for (i, step) in case.steps.iter().enumerate() {
-            for check in &step.checks {
-                let judged = Judged::new(Outcome::Skip, Some(reason.clone()));
-                result
-                    .checks
-                    .push(check_result(i, step, check, catalogue, judged));
-            }
-        }
-        result.outcome = Outcome::Skip;
-        result.reason = Some(reason);
-        return result;
+        return unjudged(planned, catalogue, Outcome::Skip, reason);
     }
     let mut redactor = vars.redactor();
     let mut sessions = Sessions::default();

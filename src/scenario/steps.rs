@@ -92,7 +92,13 @@ pub async fn execute(
 ) -> Result<Observed, StepError> {
     match action {
         Action::Request(r) => send(&mut session.http, &vars.expand_into(r)?).await,
-        Action::Login(l) => login(session, &vars.expand_into(l)?, &access.login).await,
+        Action::Login(l) => {
+            let mut l: Login = vars.expand_into(l)?;
+            for (name, value) in &access.authorize_params {
+                l.query.entry(name.clone()).or_insert_with(|| value.clone());
+            }
+            login(session, &l, &access.login).await
+        }
         Action::Consent(c) => consent(session, c, &access.login).await,
         Action::Walk(w) => walk(&mut session.http, &vars.expand_into(w)?).await,
         Action::Jwt(j) => jwt(&mut session.http, &vars.expand_into(j)?).await,
@@ -135,8 +141,11 @@ async fn send(session: &mut Session, r: &Request) -> Result<Observed, StepError>
     }
     let mut form = r.form.clone();
     match (&r.client, r.client_auth.as_deref()) {
+        // RFC 6749 2.3.1: the client id and secret are form-encoded before Basic encoding.
         (Some([id, secret]), None | Some("client_secret_basic")) => {
-            req = req.basic_auth(id, Some(secret));
+            let encode =
+                |t: &str| url::form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>();
+            req = req.basic_auth(encode(id), Some(encode(secret)));
         }
         (Some(_), Some("client_secret_post")) if r.body.is_some() || r.json.is_some() => {
             let e = "client_secret_post sends the credentials in a form body, not `body` or `json`";

@@ -30,6 +30,11 @@ pub struct Access {
     pub login: LoginDriver,
     /// Cases run at once (`--jobs`; default: the machine's cores).
     pub jobs: usize,
+    /// Added to every authorization request (`[login] authorize_params`).
+    pub authorize_params: std::collections::BTreeMap<String, String>,
+    /// How long the whole run may take (`--deadline`): a target that stops answering ends
+    /// the run then, with its reports. `None`: no bound but each request's timeout.
+    pub deadline: Option<Duration>,
 }
 
 impl Default for Access {
@@ -38,6 +43,8 @@ impl Default for Access {
             http: HttpPolicy::default(),
             login: LoginDriver::Form(FormLoginSettings::default()),
             jobs: default_jobs(),
+            authorize_params: Default::default(),
+            deadline: None,
         }
     }
 }
@@ -72,6 +79,13 @@ pub struct LoginSection {
     pub max_steps: Option<usize>,
     /// Browser and manual drivers: how long one login may take (default 60 s / 300 s).
     pub timeout_secs: Option<u64>,
+    /// `false` for a skip-login sandbox (the authorize endpoint redirects with a code at
+    /// once): the cases that need a login or consent page skip, naming `login_pages`.
+    pub pages: Option<bool>,
+    /// Parameters added to every authorization request (a scenario's own win), e.g.
+    /// `{ prompt = "login" }` or a vendor's `audience`.
+    #[serde(default)]
+    pub authorize_params: std::collections::BTreeMap<String, String>,
 }
 
 /// A login driver's name.
@@ -157,15 +171,17 @@ impl Access {
             form.max_steps = n.clamp(1, 50);
         }
         let wait = |default: u64| Duration::from_secs(login.timeout_secs.unwrap_or(default).max(1));
-        let login = match login.driver {
+        let driver = match login.driver {
             DriverName::Form => LoginDriver::Form(form),
             DriverName::Browser => LoginDriver::Browser(form, wait(60)),
             DriverName::Manual => LoginDriver::Manual(wait(300)),
         };
         Ok(Access {
             http: policy,
-            login,
+            login: driver,
             jobs: default_jobs(),
+            authorize_params: login.authorize_params.clone(),
+            deadline: None,
         })
     }
 }

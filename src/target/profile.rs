@@ -274,31 +274,7 @@ impl Profile {
         if self.name.trim().is_empty() {
             return Err("`name` is empty".into());
         }
-        let pa = &self.patient_access;
-        let urls = [
-            ("patient_access.base_url", Some(&pa.base_url)),
-            ("patient_access.issuer", pa.issuer.as_ref()),
-            ("patient_access.authorize", pa.authorize.as_ref()),
-            ("patient_access.token", pa.token.as_ref()),
-            ("patient_access.jwks", pa.jwks.as_ref()),
-            ("patient_access.introspect", pa.introspect.as_ref()),
-            ("patient_access.revoke", pa.revoke.as_ref()),
-            ("patient_access.member_grants", pa.member_grants.as_ref()),
-            (
-                "provider_directory.base_url",
-                self.provider_directory.as_ref().map(|p| &p.base_url),
-            ),
-        ];
-        for (field, value) in urls {
-            if let Some(v) = value {
-                check_url(field, v)?;
-            }
-        }
-        let portal_urls = self.portal.iter().flat_map(|p| p.urls());
-        for (field, v) in auth_profiles::urls(self.app_id.as_ref(), self.patient_keys.as_ref())
-            .into_iter()
-            .chain(portal_urls)
-        {
+        for (field, v) in self.urls() {
             check_url(field, v)?;
         }
         for (field, name) in self.env_names() {
@@ -320,9 +296,43 @@ impl Profile {
         Ok(())
     }
 
-    /// Every `*_env` field: its path in the file and the variable it names.
+    /// Every URL the profile gives, with its field.
+    fn urls(&self) -> Vec<(&'static str, &str)> {
+        let pa = &self.patient_access;
+        let urls = [
+            ("patient_access.base_url", Some(&pa.base_url)),
+            ("patient_access.issuer", pa.issuer.as_ref()),
+            ("patient_access.authorize", pa.authorize.as_ref()),
+            ("patient_access.token", pa.token.as_ref()),
+            ("patient_access.jwks", pa.jwks.as_ref()),
+            ("patient_access.introspect", pa.introspect.as_ref()),
+            ("patient_access.revoke", pa.revoke.as_ref()),
+            ("patient_access.member_grants", pa.member_grants.as_ref()),
+            (
+                "provider_directory.base_url",
+                self.provider_directory.as_ref().map(|p| &p.base_url),
+            ),
+        ];
+        let portal_urls = self.portal.iter().flat_map(|p| p.urls());
+        urls.into_iter()
+            .filter_map(|(field, v)| Some((field, v?.as_str())))
+            .chain(auth_profiles::urls(
+                self.app_id.as_ref(),
+                self.patient_keys.as_ref(),
+            ))
+            .chain(portal_urls)
+            .collect()
+    }
+
+    /// Every `*_env` field and `{env:NAME}` placeholder in a URL: where it is and the
+    /// variable it names.
     fn env_names(&self) -> Vec<(String, &str)> {
         let mut out = Vec::new();
+        for (field, url) in self.urls() {
+            for name in env_placeholders(url) {
+                out.push((format!("{field} {{env:{name}}}"), name));
+            }
+        }
         if let Some(c) = &self.clients.patient_access {
             out.push((
                 "clients.patient_access.client_secret_env".to_string(),
@@ -379,7 +389,7 @@ impl Profile {
         secrets: &Secrets,
         policy: &HttpPolicy,
     ) -> Result<Vars, DiscoveryError> {
-        let base_url = base(&self.patient_access.base_url);
+        let base_url = secrets.expand(&base(&self.patient_access.base_url));
         let endpoints = discovery::discover(&base_url, self.endpoints(), policy).await?;
         Ok(self.to_vars(&endpoints, secrets))
     }
@@ -437,6 +447,10 @@ impl Profile {
             ("revoke", endpoints.revoke.clone()),
             ("introspect_auth", endpoints.introspect_auth.clone()),
             ("member_grants", pa.member_grants.clone()),
+            (
+                "login_pages",
+                (self.login.pages != Some(false)).then(|| "yes".to_string()),
+            ),
         ];
         if let Some(c) = &self.clients.patient_access {
             v.push(("client_id", Some(c.client_id.clone())));
@@ -472,11 +486,19 @@ impl Profile {
             &secret,
         ));
         v.extend(self.portal.iter().flat_map(|p| p.vars(&secret)));
-        Vars::from(
-            v.into_iter()
-                .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
-                .collect::<Vec<_>>(),
-        )
+        let mut vars: Vec<(String, String)> = v
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_string(), secrets.expand(&v))))
+            .collect();
+        // A value that came into a URL from the environment is a secret: redacted everywhere.
+        for (field, name) in self.env_names() {
+            if field.contains("{env:")
+                && let Some(value) = secret(name)
+            {
+                vars.push((format!("env_{}_secret", name.to_ascii_lowercase()), value));
+            }
+        }
+        Vars::from(vars)
     }
 }
 
@@ -485,9 +507,33 @@ fn base(url: &str) -> String {
     url.trim_end_matches('/').to_string()
 }
 
-/// An absolute http(s) URL without credentials in it.
+/// The names of the `{env:NAME}` placeholders in `text`.
+fn env_placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split("{env:")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+}
+
+impl Secrets {
+    /// `text` with each `{env:NAME}` replaced by the variable's value.
+    pub fn expand(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for name in env_placeholders(text) {
+            if let Some(value) = self.0.get(name) {
+                out = out.replace(&format!("{{env:{name}}}"), value);
+            }
+        }
+        out
+    }
+}
+
+/// An absolute http(s) URL without credentials in it (`{env:NAME}` placeholders allowed).
 fn check_url(field: &str, value: &str) -> Result<(), ProfileError> {
-    let ok = url::Url::parse(value).is_ok_and(|u| {
+    let mut value = value.to_string();
+    for name in env_placeholders(&value.clone()) {
+        value = value.replace(&format!("{{env:{name}}}"), "placeholder");
+    }
+    let ok = url::Url::parse(&value).is_ok_and(|u| {
         matches!(u.scheme(), "http" | "https")
             && u.has_host()
             && u.username().is_empty()

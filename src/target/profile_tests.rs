@@ -241,3 +241,48 @@ fn line_and_column() {
     assert_eq!(line_col("ab\ncd", 4), (2, 2));
     assert_eq!(line_col("ab", 0), (1, 1));
 }
+
+#[test]
+fn env_placeholders_in_urls_come_from_the_environment_and_are_secrets() {
+    let text = FULL.replace(
+        "base_url = \"https://sandbox.example/fhir/\"",
+        "base_url = \"https://sandbox.example/fhir/?subscription-key={env:SANDBOX_KEY}\"",
+    );
+    let p = Profile::parse(&text, "t.toml").unwrap();
+    let err = p.secrets(&env).unwrap_err().to_string();
+    assert!(
+        err.contains("SANDBOX_KEY") && err.contains("patient_access.base_url"),
+        "{err}"
+    );
+    let with_key = |n: &str| match n {
+        "SANDBOX_KEY" => Some("k3y-from-env".into()),
+        _ => env(n),
+    };
+    let secrets = p.secrets(&with_key).unwrap();
+    let v = p.to_vars(&p.endpoints(), &secrets);
+    assert_eq!(
+        v.text("patient_access").as_deref(),
+        Some("https://sandbox.example/fhir/?subscription-key=k3y-from-env")
+    );
+    assert!(!v.redactor().text("key=k3y-from-env").contains("k3y"));
+    let bad = FULL.replace("/fhir/\"", "/fhir/{env:not-a-name}\"");
+    assert!(Profile::parse(&bad, "t.toml").is_err());
+}
+
+#[test]
+fn a_skip_login_target_lacks_login_pages_and_authorize_params_are_kept() {
+    let p = Profile::parse(FULL, "t.toml").unwrap();
+    let secrets = p.secrets(&env).unwrap();
+    let v = p.to_vars(&p.endpoints(), &secrets);
+    assert_eq!(v.text("login_pages").as_deref(), Some("yes"));
+    let text =
+        format!("{FULL}[login]\npages = false\nauthorize_params = {{ prompt = \"login\" }}\n");
+    let p = Profile::parse(&text, "t.toml").unwrap();
+    let v = p.to_vars(&p.endpoints(), &secrets);
+    assert_eq!(v.text("login_pages"), None);
+    let access = p.access(std::path::Path::new("t.toml")).unwrap();
+    assert_eq!(
+        access.authorize_params.get("prompt").map(String::as_str),
+        Some("login")
+    );
+}

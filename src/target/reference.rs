@@ -54,6 +54,8 @@ pub fn vars(state: &reference_server::AppState) -> Vars {
         ("password", "hpTest11"),
         // The bundled server advertises no introspection methods: Basic (see discovery).
         ("introspect_auth", "client_secret_basic"),
+        // Its login and consent are real pages (a skip-login sandbox has none).
+        ("login_pages", "yes"),
         ("member2_username", "sbx-patientAccessMember-2"),
         ("member2_password", "hpTest22"),
         ("patient_id", PATIENT_ID),

@@ -19,7 +19,13 @@
 //! `Retry-After: 3600`), `config-bad-date` (always 503 with a `Retry-After` date in year
 //! 300 000 000 000).
 //!
-//! Modes for the session tests (any path under `{mode}/`): `alt-503` and `alt-429` (odd
+//! | `stall` | every FHIR and OAuth answer comes after an hour (only the run's deadline ends it) |
+//!
+//! Modes for the login driver: `deep-login` (the login page's form sits inside
+//! [`DEEP_NESTING`] nested `div`s, about 1 MB).
+//!
+//! Modes for the session tests (any path under `{mode}/`): `echo` (every answer echoes the
+//! request's headers in its body and sets the cookie [`ECHO_COOKIE`]), `alt-503` and `alt-429` (odd
 //! requests per method and path answered 503/429 `Retry-After: 1`, even ones 200),
 //! `always-503` (`Retry-After: 0`), `exact` (a body of exactly `MAX_BODY` bytes), and the
 //! FHIR behaviours above.
@@ -30,7 +36,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{Method, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -48,6 +54,12 @@ static EXACT: LazyLock<Bytes> =
 pub const ABSURD_DATE: &str = "Sun, 06 Nov 300000000000 08:49:37 GMT";
 /// How long the slow modes keep a request waiting.
 const SLOW: Duration = Duration::from_secs(30);
+/// How long `stall` keeps a request waiting.
+const STALL: Duration = Duration::from_secs(3600);
+/// `div`s around the `deep-login` form (html5ever's tree builder took about 30 s for 80,000).
+pub const DEEP_NESTING: usize = 200_000;
+/// The cookie `echo` sets (a session cookie: a credential).
+pub const ECHO_COOKIE: &str = "hostile-cookie-8a2b77";
 
 #[derive(Clone)]
 struct Ctx {
@@ -63,7 +75,13 @@ pub fn app(root: String, log: Log) -> Router {
     })
 }
 
-async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, body: Bytes) -> Response {
+async fn handle(
+    State(ctx): State<Ctx>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or("").to_string();
     let nth = ctx.log.record(method.as_str(), &path);
@@ -74,6 +92,11 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, body: Bytes) -
     let here = |p: &str| format!("{}/{mode}/{p}", ctx.root);
     if rest == "/fhir/.well-known/smart-configuration" {
         return configuration(&ctx.root, mode, nth).await;
+    }
+    match mode {
+        "stall" => tokio::time::sleep(STALL).await,
+        "echo" => return echo(&headers),
+        _ => {}
     }
     if let Some(endpoint) = rest.strip_prefix("/oauth2/") {
         return oauth(mode, endpoint, &query, &body, &here);
@@ -187,12 +210,12 @@ fn oauth(
                 .append_pair("redirect_uri", &redirect_uri)
                 .append_pair("state", &get(&params, "state"))
                 .finish();
-            login_page(here, &tx)
+            login_page(mode, here, &tx)
         }
         (_, "login") => {
             let tx = get(&form, "tx");
             if get(&form, "username") != USERNAME || get(&form, "password") != PASSWORD {
-                return login_page(here, &tx);
+                return login_page(mode, here, &tx);
             }
             answer_typed(
                 200,
@@ -236,18 +259,39 @@ fn oauth(
     }
 }
 
-fn login_page(here: &dyn Fn(&str) -> String, tx: &str) -> Response {
+fn login_page(mode: &str, here: &dyn Fn(&str) -> String, tx: &str) -> Response {
+    let depth = if mode == "deep-login" {
+        DEEP_NESTING
+    } else {
+        0
+    };
     answer_typed(
         200,
         "text/html; charset=utf-8",
         format!(
-            "<!doctype html><html><body><form method=\"post\" action=\"{}\">\
+            "<!doctype html><html><body>{}<form method=\"post\" action=\"{}\">\
              <input type=\"hidden\" name=\"tx\" value=\"{}\">\
              <input name=\"username\"><input type=\"password\" name=\"password\">\
              <button type=\"submit\">Sign in</button></form></body></html>",
+            "<div>".repeat(depth),
             here("oauth2/login"),
             escape(tx)
         ),
+    )
+}
+
+/// The request's headers, echoed (as a debugging proxy or a careless error page would), and
+/// a session cookie set.
+fn echo(headers: &HeaderMap) -> Response {
+    let echoed: Vec<String> = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())))
+        .collect();
+    let cookie = format!("sid={ECHO_COOKIE}; Path=/; HttpOnly");
+    answer(
+        200,
+        &[("content-type", "text/plain"), ("set-cookie", &cookie)],
+        echoed.join("\n"),
     )
 }
 
