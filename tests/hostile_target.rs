@@ -414,12 +414,14 @@ async fn the_walk_ends_at_a_loop_at_its_page_bound_and_at_a_bad_page() {
     );
 }
 
-#[tokio::test]
-async fn the_login_driver_gives_up_on_a_redirect_loop() {
-    let h = Hostile::start().await;
-    let mut s = session(5_000, 2);
-    let mut authorize =
-        url::Url::parse(&format!("{}/redirect-loop/oauth2/authorize", h.root)).unwrap();
+/// The form driver's login of the hostile member on `mode`'s authorization server.
+async fn sign_in(
+    s: &mut Session,
+    h: &Hostile,
+    mode: &str,
+    settings: &FormLoginSettings,
+) -> Result<url::Url, smartcheck::flow::login_form::LoginError> {
+    let mut authorize = url::Url::parse(&format!("{}/{mode}/oauth2/authorize", h.root)).unwrap();
     authorize
         .query_pairs_mut()
         .append_pair("client_id", support_hostile::CLIENT_ID)
@@ -429,16 +431,24 @@ async fn the_login_driver_gives_up_on_a_redirect_loop() {
         username: support_hostile::USERNAME,
         password: support_hostile::PASSWORD,
     };
-    let settings = FormLoginSettings::default();
-    let e = login(
-        &mut s,
+    login(
+        s,
         authorize.as_str(),
         support_hostile::REDIRECT_URI,
         &member,
-        &settings,
+        settings,
     )
     .await
-    .unwrap_err();
+}
+
+#[tokio::test]
+async fn the_login_driver_gives_up_on_a_redirect_loop() {
+    let h = Hostile::start().await;
+    let mut s = session(5_000, 2);
+    let settings = FormLoginSettings::default();
+    let e = sign_in(&mut s, &h, "redirect-loop", &settings)
+        .await
+        .unwrap_err();
     assert!(e.message.contains("too many pages or redirects"), "{e}");
     assert!(!e.credentials_refused);
     let sent = h.log.count("GET", "/redirect-loop/oauth2/authorize")
@@ -450,27 +460,10 @@ async fn the_login_driver_gives_up_on_a_redirect_loop() {
 async fn the_login_driver_reads_a_deeply_nested_page_in_time_linear_in_its_size() {
     let h = Hostile::start().await;
     let mut s = session(30_000, 0);
-    let mut authorize =
-        url::Url::parse(&format!("{}/deep-login/oauth2/authorize", h.root)).unwrap();
-    authorize
-        .query_pairs_mut()
-        .append_pair("client_id", support_hostile::CLIENT_ID)
-        .append_pair("redirect_uri", support_hostile::REDIRECT_URI)
-        .append_pair("state", "s");
-    let member = Credentials {
-        username: support_hostile::USERNAME,
-        password: support_hostile::PASSWORD,
-    };
     let started = Instant::now();
-    let end = login(
-        &mut s,
-        authorize.as_str(),
-        support_hostile::REDIRECT_URI,
-        &member,
-        &FormLoginSettings::default(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let end = sign_in(&mut s, &h, "deep-login", &FormLoginSettings::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     // html5ever's tree builder needed minutes for this page (quadratic in the depth).
     let took = started.elapsed();
     assert!(end.as_str().contains("code="), "{end}");

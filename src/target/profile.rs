@@ -517,22 +517,24 @@ fn env_placeholders(text: &str) -> impl Iterator<Item = &str> {
 impl Secrets {
     /// `text` with each `{env:NAME}` replaced by the variable's value.
     pub fn expand(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for name in env_placeholders(text) {
-            if let Some(value) = self.0.get(name) {
-                out = out.replace(&format!("{{env:{name}}}"), value);
-            }
-        }
-        out
+        replace_placeholders(text, |name| self.0.get(name).map(String::as_str))
     }
+}
+
+/// `text` with each `{env:NAME}` that `value` knows replaced.
+fn replace_placeholders<'a>(text: &str, value: impl Fn(&str) -> Option<&'a str>) -> String {
+    let mut out = text.to_string();
+    for name in env_placeholders(text) {
+        if let Some(v) = value(name) {
+            out = out.replace(&format!("{{env:{name}}}"), v);
+        }
+    }
+    out
 }
 
 /// An absolute http(s) URL without credentials in it (`{env:NAME}` placeholders allowed).
 fn check_url(field: &str, value: &str) -> Result<(), ProfileError> {
-    let mut value = value.to_string();
-    for name in env_placeholders(&value.clone()) {
-        value = value.replace(&format!("{{env:{name}}}"), "placeholder");
-    }
+    let value = replace_placeholders(value, |_| Some("placeholder"));
     let ok = url::Url::parse(&value).is_ok_and(|u| {
         matches!(u.scheme(), "http" | "https")
             && u.has_host()
