@@ -9,7 +9,6 @@ use smartcheck::scenario::builtin;
 use smartcheck::scenario::engine::run;
 use smartcheck::scenario::model::Scenario;
 use smartcheck::scenario::vars::Vars;
-use smartcheck::target::access::Access;
 
 fn vars(server: &reference_server::RunningServer) -> Vars {
     smartcheck::target::reference::vars(&server.state)
@@ -22,7 +21,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
         .unwrap();
     let vars = vars(&s);
     let result = run(
-        &Access::default(),
+        &smartcheck::target::reference::access(),
         "reference",
         &builtin().unwrap(),
         &Catalogue::builtin().unwrap(),
@@ -43,6 +42,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("scopes"), (12, 57));
     assert_eq!(count("plan-claims"), (15, 49));
     assert_eq!(count("token-errors"), (9, 22));
+    assert_eq!(count("client-assertion"), (2, 10));
     assert_eq!(count("id-token"), (2, 17));
     assert_eq!(count("refresh"), (3, 12));
     assert_eq!(count("revocation"), (6, 20));
@@ -52,7 +52,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("app-id"), (9, 14));
     assert_eq!(count("patient-keys"), (3, 13));
     assert_eq!(count("portal"), (9, 41));
-    assert_eq!(result.cases.len(), 118);
+    assert_eq!(result.cases.len(), 120);
     // Every requirement in the catalogue is checked at least once.
     let catalogue = Catalogue::builtin().unwrap();
     for r in &catalogue.requirements {
@@ -156,7 +156,7 @@ async fn an_unreachable_target_is_an_error_never_a_pass() {
         "http://127.0.0.1:9/fhir".into(),
     )]);
     let result = run(
-        &Access::default(),
+        &smartcheck::target::reference::access(),
         "down",
         &builtin().unwrap(),
         &Catalogue::builtin().unwrap(),
@@ -186,7 +186,7 @@ async fn cases_needing_what_the_target_lacks_are_skipped_not_passed() {
     v.0.retain(|(name, _)| !only_bundled.contains(&name.as_str()));
     let scenarios = builtin().unwrap();
     let result = run(
-        &Access::default(),
+        &smartcheck::target::reference::access(),
         "reference",
         &scenarios,
         &Catalogue::builtin().unwrap(),

@@ -66,7 +66,7 @@ async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() 
     let catalogue = smartcheck::requirements::Catalogue::builtin().unwrap();
     let vars = smartcheck::target::reference::vars(&local.state);
     let expected = smartcheck::scenario::engine::run(
-        &smartcheck::target::access::Access::default(),
+        &smartcheck::target::reference::access(),
         "reference",
         &scenarios,
         &catalogue,

@@ -50,7 +50,8 @@ pub fn smart_document(urls: &Urls) -> Value {
         "jwks_uri": urls.jwks,
         "authorization_endpoint": urls.authorize,
         "token_endpoint": urls.token,
-        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
         "registration_endpoint": urls.register,
         "introspection_endpoint": urls.introspect,
         "revocation_endpoint": urls.revoke,
@@ -61,6 +62,7 @@ pub fn smart_document(urls: &Urls) -> Value {
         "capabilities": [
             "launch-standalone",
             "client-confidential-symmetric",
+            "client-confidential-asymmetric",
             "context-standalone-patient",
             "permission-patient",
             "permission-v2",
@@ -102,7 +104,8 @@ async fn openid_configuration(State(state): State<AppState>) -> Response {
         "id_token_signing_alg_values_supported": ["RS256"],
         "scopes_supported": ["openid", "fhirUser"],
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "fhirUser", "nonce"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
     }))
     .into_response()
 }

@@ -61,6 +61,14 @@ pub enum Fault {
     PkceNotVerified,
     /// A failed client authentication is 400 without `WWW-Authenticate`.
     InvalidClientAsBadRequest,
+    /// A private_key_jwt client assertion is accepted whatever its signature.
+    ClientAssertionSignatureUnchecked,
+    /// A client assertion for another audience than the token endpoint is accepted.
+    ClientAssertionAudienceUnchecked,
+    /// An expired client assertion (or one valid for hours) is accepted.
+    ClientAssertionExpiryUnchecked,
+    /// A client assertion can be used again (its jti is not remembered).
+    ClientAssertionReplayAccepted,
     /// Token responses lack `Cache-Control: no-store` and `Pragma: no-cache`.
     TokenCacheHeadersMissing,
     /// Token errors are HTML pages instead of OAuth error JSON.
@@ -217,6 +225,10 @@ impl Fault {
             CodeNeverExpires => &["CODE-LIFETIME"],
             CodeNotBoundToRedirectUri | PkceNotVerified => &["CODE-BINDING"],
             InvalidClientAsBadRequest => &["TOKEN-CLIENT-AUTH"],
+            ClientAssertionSignatureUnchecked
+            | ClientAssertionAudienceUnchecked
+            | ClientAssertionExpiryUnchecked
+            | ClientAssertionReplayAccepted => &["TOKEN-CLIENT-ASSERTION"],
             TokenCacheHeadersMissing => &["TOKEN-NO-STORE"],
             IdTokenForeignKey | IdTokenWrongAudience => &["TOKEN-ID-TOKEN"],
             ClientCredentialsForPatientApp => &["TOKEN-PLAN-GRANT"],

@@ -65,7 +65,7 @@ async fn home(State(state): State<AppState>) -> Response {
         body.push_str(&format!(
             "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&c.id),
-            escape(&c.secret),
+            escape(if c.jwks.is_some() { "(private_key_jwt: fixtures/client-keys/)" } else { &c.secret }),
             escape(c.plan.as_deref().unwrap_or("(none)")),
             escape(&grants.join(", ")),
             c.redirect_uris.iter().map(|r| format!("<code>{}</code>", escape(r))).collect::<Vec<_>>().join("<br>"),

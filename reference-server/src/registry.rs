@@ -10,6 +10,13 @@ use crate::error::FixtureError;
 const PLANS_TOML: &str = include_str!("../../fixtures/plans.toml");
 const CLIENTS_TOML: &str = include_str!("../../fixtures/clients.toml");
 const MEMBERS_TOML: &str = include_str!("../../fixtures/members.toml");
+/// The public keys of the demo `private_key_jwt` client (its private halves are in the same
+/// folder, for the harness: demo credentials like the secrets above).
+pub const DEMO_CLIENT_JWKS: &str =
+    include_str!("../../fixtures/client-keys/demo-asymmetric.jwks.json");
+/// The JWK sets `jwks = "..."` in fixtures/clients.toml may name.
+const EMBEDDED_JWKS: &[(&str, &str)] =
+    &[("client-keys/demo-asymmetric.jwks.json", DEMO_CLIENT_JWKS)];
 
 /// Which FHIR API a plan opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -58,12 +65,18 @@ pub struct Plan {
     pub tolerated_scopes: Vec<String>,
 }
 
-/// A registered client application (confidential, `client_secret_basic`).
+/// A registered client application: confidential, with a secret (`client_secret_basic`) or
+/// a registered JWK set (`private_key_jwt`).
 #[derive(Clone, Deserialize)]
 pub struct Client {
     pub id: String,
     pub name: String,
+    /// Empty for a client that authenticates only with `private_key_jwt`.
+    #[serde(default)]
     pub secret: String,
+    /// The fixture file of its public keys (`private_key_jwt`).
+    #[serde(default)]
+    pub jwks: Option<String>,
     /// Plan id, or none when the app is subscribed to no plan.
     pub plan: Option<String>,
     pub grant_types: Vec<GrantType>,
@@ -124,6 +137,8 @@ pub struct Registry {
     members: Vec<Member>,
     by_username: HashMap<String, usize>,
     by_patient: HashMap<String, usize>,
+    /// Each `private_key_jwt` client's registered keys.
+    client_jwks: HashMap<String, serde_json::Value>,
 }
 
 /// The username and password of generated member `n` (1-based), for load tests.
@@ -182,7 +197,25 @@ impl Registry {
         let inconsistent = FixtureError::Inconsistent;
         let plans: HashMap<String, Plan> = plans.into_iter().map(|p| (p.id.clone(), p)).collect();
         let mut client_index = HashMap::new();
+        let mut client_jwks = HashMap::new();
         for (i, c) in clients.iter().enumerate() {
+            if let Some(file) = &c.jwks {
+                let text = EMBEDDED_JWKS
+                    .iter()
+                    .find(|(name, _)| name == file)
+                    .map(|(_, text)| *text)
+                    .ok_or_else(|| {
+                        inconsistent(format!("client {} names unknown jwks {file}", c.id))
+                    })?;
+                let keys = serde_json::from_str(text)
+                    .map_err(|e| inconsistent(format!("jwks {file}: {e}")))?;
+                client_jwks.insert(c.id.clone(), keys);
+            } else if c.secret.is_empty() {
+                return Err(inconsistent(format!(
+                    "client {} has neither secret nor jwks",
+                    c.id
+                )));
+            }
             if let Some(plan) = &c.plan
                 && !plans.contains_key(plan)
             {
@@ -216,7 +249,13 @@ impl Registry {
             members,
             by_username,
             by_patient,
+            client_jwks,
         })
+    }
+
+    /// The registered JWK set of a `private_key_jwt` client.
+    pub fn client_jwks(&self, id: &str) -> Option<&serde_json::Value> {
+        self.client_jwks.get(id)
     }
 
     /// A client by id.

@@ -122,6 +122,8 @@ pub struct TokenStore {
     pub grants: DashMap<u64, Grant>,
     pub access: DashMap<String, AccessToken>,
     pub refresh: DashMap<String, RefreshToken>,
+    /// `(client_id, jti)` of each client assertion seen, until its `exp` (RFC 7523 3 item 7).
+    assertion_jtis: DashMap<(String, String), u64>,
     next_grant: AtomicU64,
 }
 
@@ -151,6 +153,28 @@ impl TokenStore {
             },
         );
         id
+    }
+
+    /// Records a client assertion's `jti`; false when the client used it before and that
+    /// assertion has not expired yet. Expired entries are dropped as new ones come.
+    pub fn first_assertion(&self, client_id: &str, jti: &str, exp: u64, now: u64) -> bool {
+        if self.assertion_jtis.len() > 10_000 {
+            self.assertion_jtis.retain(|_, e| *e >= now);
+        }
+        match self
+            .assertion_jtis
+            .entry((client_id.to_string(), jti.to_string()))
+        {
+            dashmap::mapref::entry::Entry::Occupied(mut seen) if *seen.get() < now => {
+                seen.insert(exp);
+                true
+            }
+            dashmap::mapref::entry::Entry::Occupied(_) => false,
+            dashmap::mapref::entry::Entry::Vacant(v) => {
+                v.insert(exp);
+                true
+            }
+        }
     }
 
     /// Whether a grant exists and is not revoked.
@@ -209,6 +233,21 @@ impl TokenStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_assertion_jti_counts_once_per_client_until_it_expires() {
+        let store = TokenStore::default();
+        assert!(store.first_assertion("a", "j1", 200, 100));
+        assert!(!store.first_assertion("a", "j1", 200, 150), "replayed");
+        assert!(
+            store.first_assertion("b", "j1", 200, 150),
+            "another client's jti"
+        );
+        assert!(
+            store.first_assertion("a", "j1", 400, 201),
+            "the first one expired"
+        );
+    }
 
     #[test]
     fn tokens_are_random_and_url_safe() {

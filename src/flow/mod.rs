@@ -1,6 +1,7 @@
 //! SMART building blocks the scenarios are made of: the login drivers (form, browser,
-//! manual), the `$everything` walk and the id_token inspection.
+//! manual), the `$everything` walk, the id_token inspection and client assertions.
 
+pub mod client_assertion;
 pub mod everything;
 pub mod html_page;
 pub mod id_token;

@@ -13,7 +13,7 @@ pub fn builtin() -> Result<Vec<Scenario>, ParseError> {
 }
 
 /// The built-in scenario files, in report order.
-const BUILTIN: [(&str, &str); 14] = [
+const BUILTIN: [(&str, &str); 15] = [
     (
         "scenarios/discovery.toml",
         include_str!("../../scenarios/discovery.toml"),
@@ -33,6 +33,10 @@ const BUILTIN: [(&str, &str); 14] = [
     (
         "scenarios/token_errors.toml",
         include_str!("../../scenarios/token_errors.toml"),
+    ),
+    (
+        "scenarios/client_assertion.toml",
+        include_str!("../../scenarios/client_assertion.toml"),
     ),
     (
         "scenarios/id_token.toml",

@@ -114,13 +114,39 @@ pub struct Request {
     /// Client credentials `[client_id, client_secret]`, sent the way `client_auth` says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<[String; 2]>,
-    /// `client_secret_basic` (the default: HTTP Basic) or `client_secret_post` (in the form),
-    /// RFC 6749 2.3.1; usually a variable such as `{introspect_auth}`.
+    /// `client_secret_basic` (the default: HTTP Basic), `client_secret_post` (in the form),
+    /// RFC 6749 2.3.1, or `private_key_jwt` (a signed client assertion, RFC 7523 2.2, with
+    /// the target's key for that client; the secret is not sent); usually a variable such
+    /// as `{introspect_auth}` or `{token_auth}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_auth: Option<String>,
+    /// How a `private_key_jwt` assertion departs from a valid one (the negative cases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion: Option<AssertionSpec>,
     /// A bearer token; empty sends no `Authorization` header (the no-token variants).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bearer: Option<String>,
+}
+
+/// A client assertion's departures from a valid one; by default `aud` is the request URL,
+/// `exp` five minutes ahead and `jti` fresh, signed with the client's first key.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssertionSpec {
+    /// Sign with the client's key of this algorithm (`RS384`, `ES384`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    /// Seconds from now to `exp` (negative: already expired).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
+    /// Sign with a fresh key under the registered `kid` (a forged signature).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub impostor: bool,
+    /// Send the previous assertion of this session again (a replayed `jti`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reuse: bool,
 }
 
 /// The member login through the configured driver, from the authorize URL to the redirect

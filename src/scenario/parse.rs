@@ -360,6 +360,9 @@ pub fn validate(action: &Action) -> Result<(), SyntaxError> {
             if r.client_auth.is_some() && r.client.is_none() {
                 return Err("`client_auth` goes with `client`".into());
             }
+            if r.assertion.is_some() && r.client_auth.is_none() {
+                return Err("`assertion` goes with `client_auth` (private_key_jwt)".into());
+            }
             if r.client.is_some() && r.basic.is_some() {
                 return Err("one of `client` and `basic`".into());
             }

@@ -7,13 +7,17 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::check::{Observed, SummaryKind, SyntaxError};
+use crate::flow::client_assertion::{ASSERTION_TYPE, Claims, KeyError, random_jti};
 use crate::flow::everything::WalkError;
 use crate::flow::login_form::{self, Credentials, LoginEnd, LoginError, PendingConsent};
 use crate::http::{Fetched, HttpError, Session};
-use crate::scenario::model::{Action, Consent, Decision, Jwt, Login, Request, Walk};
+use crate::scenario::model::{Action, AssertionSpec, Consent, Decision, Jwt, Login, Request, Walk};
 use crate::scenario::vars::{ExpandError, Vars};
 use crate::target::access::{Access, LoginDriver};
 use crate::transcript::Redactor;
+
+/// A valid assertion's lifetime: well inside SMART's five minutes.
+const ASSERTION_LIFETIME_SECS: i64 = 240;
 
 /// Why a step could not complete (its checks are then `error`). A target that answers, but
 /// not as a rule requires, is a failed check, not this.
@@ -45,6 +49,13 @@ pub enum StepError {
     NoPendingConsent,
     #[error("unusable redirect URL")]
     UnusableRedirect,
+    #[error("no private_key_jwt key for client {client_id}{} (the profile's key_file)", alg.as_deref().map(|a| format!(" with {a}")).unwrap_or_default())]
+    NoClientKey {
+        client_id: String,
+        alg: Option<String>,
+    },
+    #[error("client key: {0}")]
+    ClientKey(KeyError),
     #[error("capture `{name}`: {detail}")]
     Capture { name: String, detail: String },
 }
@@ -54,6 +65,8 @@ pub enum StepError {
 pub struct MemberSession {
     pub http: Session,
     pending: Option<PendingConsent>,
+    /// The last client assertion sent (`assertion = { reuse = true }` sends it again).
+    last_assertion: Option<String>,
 }
 
 /// The sessions of a case, by name (`""` is the main one), each with its own cookie jar.
@@ -75,6 +88,7 @@ impl Sessions {
             let session = MemberSession {
                 http,
                 pending: None,
+                last_assertion: None,
             };
             self.open.insert(name.to_string(), session);
         }
@@ -91,7 +105,10 @@ pub async fn execute(
     access: &Access,
 ) -> Result<Observed, StepError> {
     match action {
-        Action::Request(r) => send(&mut session.http, &vars.expand_into(r)?).await,
+        Action::Request(r) => {
+            let token_url = vars.text("token");
+            send(session, &vars.expand_into(r)?, access, token_url.as_deref()).await
+        }
         Action::Login(l) => {
             let mut l: Login = vars.expand_into(l)?;
             for (name, value) in &access.authorize_params {
@@ -125,46 +142,60 @@ fn observed(f: Fetched) -> Observed {
 }
 
 /// Sends a request step.
-async fn send(session: &mut Session, r: &Request) -> Result<Observed, StepError> {
+async fn send(
+    member: &mut MemberSession,
+    r: &Request,
+    access: &Access,
+    token_url: Option<&str>,
+) -> Result<Observed, StepError> {
     let (method, raw) = r.target()?;
     let url = url_with(raw, &r.query)?;
+    // A client assertion's audience: the token endpoint (SMART: "The FHIR authorization
+    // server's token URL"; RFC 7523 3 lets it serve introspection and revocation too), else
+    // the endpoint called.
+    let audience =
+        token_url.map_or_else(|| url[..url::Position::AfterPath].to_string(), String::from);
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|_| SyntaxError(format!("unknown method `{method}`")))?;
+    let credentials = client_credentials(member, r, access, &audience)?;
+    let session = &mut member.http;
     let mut req = session.client().request(method, url);
+    let mut form = r.form.clone();
+    let mut fields = Vec::new();
+    match credentials {
+        ClientCredentials::None => {}
+        ClientCredentials::Basic(id, secret) => req = req.basic_auth(id, Some(secret)),
+        ClientCredentials::Fields(f) => fields = f,
+    }
+    let form_type = "application/x-www-form-urlencoded";
     if let Some(body) = &r.body {
         let content_type = r.content_type.as_deref().unwrap_or("text/plain");
+        let mut body = body.clone();
+        if !fields.is_empty() {
+            // The bad-input cases send a raw form: the credentials go after it.
+            if !content_type.starts_with(form_type) {
+                let e = "client credentials in the body need a form body";
+                return Err(SyntaxError(e.into()).into());
+            }
+            let extra = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&fields)
+                .finish();
+            body = format!("{body}&{extra}");
+        }
         req = req
             .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(body.clone());
+            .body(body);
     } else if let Some(json) = &r.json {
-        req = req.json(json);
-    }
-    let mut form = r.form.clone();
-    match (&r.client, r.client_auth.as_deref()) {
-        // RFC 6749 2.3.1: the client id and secret are form-encoded before Basic encoding.
-        (Some([id, secret]), None | Some("client_secret_basic")) => {
-            let encode =
-                |t: &str| url::form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>();
-            req = req.basic_auth(encode(id), Some(encode(secret)));
-        }
-        (Some(_), Some("client_secret_post")) if r.body.is_some() || r.json.is_some() => {
-            let e = "client_secret_post sends the credentials in a form body, not `body` or `json`";
+        if !fields.is_empty() {
+            let e = "client credentials in the body need a form body, not `json`";
             return Err(SyntaxError(e.into()).into());
         }
-        (Some([id, secret]), Some("client_secret_post")) => {
-            form.insert("client_id".into(), id.clone());
-            form.insert("client_secret".into(), secret.clone());
+        req = req.json(json);
+    } else {
+        form.extend(fields);
+        if !form.is_empty() {
+            req = req.form(&form);
         }
-        (Some(_), Some(other)) => {
-            let e = format!(
-                "unsupported client authentication `{other}` (client_secret_basic or client_secret_post)"
-            );
-            return Err(SyntaxError(e).into());
-        }
-        (None, _) => {}
-    }
-    if r.body.is_none() && r.json.is_none() && !form.is_empty() {
-        req = req.form(&form);
     }
     if let Some([user, password]) = &r.basic {
         req = req.basic_auth(user, Some(password));
@@ -177,6 +208,103 @@ async fn send(session: &mut Session, r: &Request) -> Result<Observed, StepError>
         req = req.bearer_auth(token);
     }
     Ok(session.fetch(req).await.map(observed)?)
+}
+
+/// How a request step's client authenticates (RFC 6749 2.3.1; RFC 7523 2.2).
+enum ClientCredentials {
+    None,
+    /// HTTP Basic, id and secret already form-encoded.
+    Basic(String, String),
+    /// Form fields: `client_secret_post` or a client assertion.
+    Fields(Vec<(String, String)>),
+}
+
+/// The step's `client` credentials, sent the way its `client_auth` says.
+fn client_credentials(
+    member: &mut MemberSession,
+    r: &Request,
+    access: &Access,
+    audience: &str,
+) -> Result<ClientCredentials, StepError> {
+    let Some([id, secret]) = &r.client else {
+        return Ok(ClientCredentials::None);
+    };
+    match r.client_auth.as_deref() {
+        // RFC 6749 2.3.1: the client id and secret are form-encoded before Basic encoding.
+        None | Some("client_secret_basic") => {
+            let encode =
+                |t: &str| url::form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>();
+            Ok(ClientCredentials::Basic(encode(id), encode(secret)))
+        }
+        Some("client_secret_post") => Ok(ClientCredentials::Fields(vec![
+            ("client_id".into(), id.clone()),
+            ("client_secret".into(), secret.clone()),
+        ])),
+        Some("private_key_jwt") => {
+            let spec = r.assertion.clone().unwrap_or_default();
+            let jwt = match (&member.last_assertion, spec.reuse) {
+                (Some(previous), true) => previous.clone(),
+                (None, true) => {
+                    let e =
+                        "`reuse = true` needs an earlier private_key_jwt request in this session";
+                    return Err(SyntaxError(e.into()).into());
+                }
+                (_, false) => client_assertion(access, id, audience, &spec)?,
+            };
+            member.http.redactor.add(&jwt);
+            member.last_assertion = Some(jwt.clone());
+            Ok(ClientCredentials::Fields(vec![
+                ("client_assertion_type".into(), ASSERTION_TYPE.into()),
+                ("client_assertion".into(), jwt),
+            ]))
+        }
+        Some(other) => Err(SyntaxError(format!(
+            "unsupported client authentication `{other}` (client_secret_basic, client_secret_post or private_key_jwt)"
+        ))
+        .into()),
+    }
+}
+
+/// A fresh client assertion for `client_id` to `audience`, departing from a valid one as
+/// `spec` says.
+fn client_assertion(
+    access: &Access,
+    client_id: &str,
+    audience: &str,
+    spec: &AssertionSpec,
+) -> Result<String, StepError> {
+    let keys = access
+        .client_keys
+        .get(client_id)
+        .map_or(&[][..], Vec::as_slice);
+    let key = match &spec.alg {
+        Some(alg) => keys.iter().find(|k| k.alg() == alg),
+        None => keys.first(),
+    }
+    .ok_or_else(|| StepError::NoClientKey {
+        client_id: client_id.to_string(),
+        alg: spec.alg.clone(),
+    })?;
+    let forged;
+    let key = if spec.impostor {
+        forged = key.impostor().map_err(StepError::ClientKey)?;
+        &forged
+    } else {
+        key
+    };
+    let claims = Claims {
+        client_id: client_id.to_string(),
+        aud: spec.aud.clone().unwrap_or_else(|| audience.to_string()),
+        expires_in: spec.expires_in.unwrap_or(ASSERTION_LIFETIME_SECS),
+        jti: random_jti(),
+    };
+    key.sign(&claims, unix_now()).map_err(StepError::ClientKey)
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Walks `$everything`; the checks see its summary.

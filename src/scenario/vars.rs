@@ -227,6 +227,7 @@ mod tests {
                 json: Some(json!({ json_key: [json_value] })),
                 client: basic.clone().map(|(u, p)| [u, p]),
                 client_auth: bearer.clone(),
+                assertion: None,
                 basic: basic.map(|(u, p)| [u, p]),
             };
             prop_assert!(fully_expanded(&request));

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::flow::client_assertion::ClientKey;
 use crate::flow::login_form::FormLoginSettings;
 use crate::http_policy::{HttpPolicy, Pacer};
 use crate::target::profile::ProfileError;
@@ -35,6 +36,8 @@ pub struct Access {
     /// How long the whole run may take (`--deadline`): a target that stops answering ends
     /// the run then, with its reports. `None`: no bound but each request's timeout.
     pub deadline: Option<Duration>,
+    /// Each `private_key_jwt` client's signing keys (the first is the default).
+    pub client_keys: std::collections::BTreeMap<String, Vec<ClientKey>>,
 }
 
 impl Default for Access {
@@ -45,6 +48,7 @@ impl Default for Access {
             jobs: default_jobs(),
             authorize_params: Default::default(),
             deadline: None,
+            client_keys: Default::default(),
         }
     }
 }
@@ -182,6 +186,7 @@ impl Access {
             jobs: default_jobs(),
             authorize_params: login.authorize_params.clone(),
             deadline: None,
+            client_keys: Default::default(),
         })
     }
 }

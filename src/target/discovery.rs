@@ -15,8 +15,11 @@ pub struct Endpoints {
     pub jwks: Option<String>,
     pub introspect: Option<String>,
     pub revoke: Option<String>,
-    /// How callers authenticate to the introspection endpoint (`introspect_auth`).
+    /// How callers authenticate to the introspection endpoint (`introspect_auth`); given:
+    /// the client's own method (the profile's `auth`).
     pub introspect_auth: Option<String>,
+    /// The same at the revocation endpoint (`revoke_auth`).
+    pub revoke_auth: Option<String>,
 }
 
 /// The client authentication the harness uses at the introspection endpoint, from the SMART
@@ -24,19 +27,28 @@ pub struct Endpoints {
 /// 2.1): `client_secret_basic` when listed or when the list is absent (choice: RFC 8414
 /// leaves an absent list to "other means"; Basic is what RFC 6749 2.3.1 requires servers to
 /// support), else `client_secret_post` when listed; `None` when the server supports neither
-/// (the cases that introspect are then skipped).
-pub fn introspection_auth(doc: Option<&serde_json::Value>) -> Option<String> {
+/// (the cases that introspect are then skipped). A `private_key_jwt` client (`client`) has
+/// no secret: it signs an assertion when that is listed or the list is absent. `member` is
+/// `introspection_endpoint_auth_methods_supported` or the revocation endpoint's.
+pub fn endpoint_auth(
+    doc: Option<&serde_json::Value>,
+    member: &str,
+    client: Option<&str>,
+) -> Option<String> {
     let listed = doc
-        .and_then(|d| d.get("introspection_endpoint_auth_methods_supported"))
+        .and_then(|d| d.get(member))
         .and_then(serde_json::Value::as_array);
-    let Some(methods) = listed else {
-        return Some("client_secret_basic".into());
+    let has = |m: &str| listed.is_none_or(|all| all.iter().any(|v| v == m));
+    let wanted: &[&str] = match client {
+        Some("private_key_jwt") => &["private_key_jwt"],
+        _ => &["client_secret_basic", "client_secret_post"],
     };
-    let has = |m: &str| methods.iter().any(|v| v == m);
-    ["client_secret_basic", "client_secret_post"]
-        .into_iter()
-        .find(|m| has(m))
-        .map(String::from)
+    wanted.iter().find(|m| has(m)).map(|m| m.to_string())
+}
+
+/// [`endpoint_auth`] at the introspection endpoint.
+pub fn introspection_auth(doc: Option<&serde_json::Value>, client: Option<&str>) -> Option<String> {
+    endpoint_auth(doc, "introspection_endpoint_auth_methods_supported", client)
 }
 
 /// Each endpoint variable and its SMART configuration member.
@@ -89,8 +101,14 @@ pub async fn discover(
         .then(|| fetched.json())
         .flatten()
         .filter(serde_json::Value::is_object);
+    let client = given.introspect_auth.as_deref();
     let given = Endpoints {
-        introspect_auth: introspection_auth(doc.as_ref()),
+        introspect_auth: introspection_auth(doc.as_ref(), client),
+        revoke_auth: endpoint_auth(
+            doc.as_ref(),
+            "revocation_endpoint_auth_methods_supported",
+            client,
+        ),
         ..given
     };
     if given.is_complete() {
@@ -186,25 +204,48 @@ mod tests {
         let doc = |methods: serde_json::Value| json!({ "introspection_endpoint_auth_methods_supported": methods });
         let basic = Some("client_secret_basic".to_string());
         let post = Some("client_secret_post".to_string());
-        assert_eq!(introspection_auth(None), basic, "no document: Basic");
+        let secret = Some("client_secret_basic");
         assert_eq!(
-            introspection_auth(Some(&json!({}))),
+            introspection_auth(None, secret),
+            basic,
+            "no document: Basic"
+        );
+        assert_eq!(
+            introspection_auth(Some(&json!({})), None),
             basic,
             "not listed: Basic"
         );
         assert_eq!(
-            introspection_auth(Some(&doc(json!(["client_secret_post"])))),
+            introspection_auth(Some(&doc(json!(["client_secret_post"]))), secret),
             post
         );
-        let both = doc(json!([
+        let all = doc(json!([
             "private_key_jwt",
             "client_secret_post",
             "client_secret_basic"
         ]));
-        assert_eq!(introspection_auth(Some(&both)), basic);
+        assert_eq!(introspection_auth(Some(&all), secret), basic);
+        let keys_only = doc(json!(["private_key_jwt"]));
+        assert_eq!(introspection_auth(Some(&keys_only), secret), None);
+        // A client with a key and no secret signs an assertion where that is allowed.
+        let jwt = Some("private_key_jwt");
+        let signed = Some("private_key_jwt".to_string());
+        assert_eq!(introspection_auth(Some(&keys_only), jwt), signed);
+        assert_eq!(introspection_auth(Some(&all), jwt), signed);
+        assert_eq!(introspection_auth(None, jwt), signed, "no list: allowed");
         assert_eq!(
-            introspection_auth(Some(&doc(json!(["private_key_jwt"])))),
+            introspection_auth(Some(&doc(json!(["client_secret_basic"]))), jwt),
             None
+        );
+        let revoke =
+            json!({ "revocation_endpoint_auth_methods_supported": ["client_secret_post"] });
+        assert_eq!(
+            endpoint_auth(
+                Some(&revoke),
+                "revocation_endpoint_auth_methods_supported",
+                secret
+            ),
+            post
         );
     }
 

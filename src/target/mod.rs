@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod auth_profiles;
+pub mod client_auth_profile;
 pub mod discovery;
 pub mod needs;
 pub mod portal_profile;

@@ -71,7 +71,7 @@ pub async fn prepare(
             Ok(Prepared {
                 name: "reference".into(),
                 vars: crate::target::reference::vars(&server.state),
-                access: Access::default(),
+                access: crate::target::reference::access(),
                 remote: None,
                 server: Some(server),
             })

@@ -35,6 +35,7 @@ use toml::Spanned;
 use crate::http_policy::HttpPolicy;
 use crate::scenario::vars::Vars;
 use crate::target::access::{Access, HttpSection, LoginSection};
+use crate::target::client_auth_profile::{ClientAuthFields, TokenAuth};
 use crate::target::discovery::{self, DiscoveryError, Endpoints};
 use crate::target::{auth_profiles, portal_profile};
 
@@ -122,7 +123,18 @@ pub struct Clients {
 #[serde(deny_unknown_fields)]
 pub struct PatientAccessClient {
     pub client_id: String,
-    pub client_secret_env: String,
+    /// Required unless `auth = "private_key_jwt"`.
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// Token-endpoint authentication (default `client_secret_basic`).
+    #[serde(default)]
+    pub auth: TokenAuth,
+    /// `private_key_jwt`: a PKCS#8 PEM (RSA signs RS384, P-384 ES384), relative to the
+    /// profile, and the `kid` its public key is registered under.
+    #[serde(default)]
+    pub key_file: Option<String>,
+    #[serde(default)]
+    pub key_id: Option<String>,
     pub redirect_uri: String,
     /// A second registered redirect URI, one that ends in `/`.
     #[serde(default)]
@@ -148,7 +160,18 @@ pub struct SecondClient {
 #[serde(deny_unknown_fields)]
 pub struct DirectoryClient {
     pub client_id: String,
-    pub client_secret_env: String,
+    /// Required unless `auth = "private_key_jwt"`.
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// Token-endpoint authentication (default `client_secret_basic`).
+    #[serde(default)]
+    pub auth: TokenAuth,
+    /// `private_key_jwt`: a PKCS#8 PEM (RSA signs RS384, P-384 ES384), relative to the
+    /// profile, and the `kid` its public key is registered under.
+    #[serde(default)]
+    pub key_file: Option<String>,
+    #[serde(default)]
+    pub key_id: Option<String>,
     /// A redirect URI registered for it, if any: an authorization-code attempt with this
     /// client must be refused.
     #[serde(default)]
@@ -274,6 +297,9 @@ impl Profile {
         if self.name.trim().is_empty() {
             return Err("`name` is empty".into());
         }
+        for client in self.client_auth_fields() {
+            client.validate()?;
+        }
         for (field, v) in self.urls() {
             check_url(field, v)?;
         }
@@ -333,11 +359,13 @@ impl Profile {
                 out.push((format!("{field} {{env:{name}}}"), name));
             }
         }
-        if let Some(c) = &self.clients.patient_access {
-            out.push((
-                "clients.patient_access.client_secret_env".to_string(),
-                c.client_secret_env.as_str(),
-            ));
+        if let Some(env) = self
+            .clients
+            .patient_access
+            .as_ref()
+            .and_then(|c| c.client_secret_env.as_deref())
+        {
+            out.push(("clients.patient_access.client_secret_env".to_string(), env));
         }
         if let Some(c) = &self.clients.patient_access_2 {
             out.push((
@@ -345,10 +373,15 @@ impl Profile {
                 c.client_secret_env.as_str(),
             ));
         }
-        if let Some(c) = &self.clients.provider_directory {
+        if let Some(env) = self
+            .clients
+            .provider_directory
+            .as_ref()
+            .and_then(|c| c.client_secret_env.as_deref())
+        {
             out.push((
                 "clients.provider_directory.client_secret_env".to_string(),
-                c.client_secret_env.as_str(),
+                env,
             ));
         }
         for (i, m) in self.members.iter().enumerate() {
@@ -398,8 +431,47 @@ impl Profile {
     /// profile file, which anchors a relative `ca_cert`).
     pub fn access(&self, path: &Path) -> Result<Access, ProfileError> {
         let dir = path.parent().unwrap_or(Path::new("."));
-        Access::from_sections(&self.login, &self.http, dir)
-            .map_err(|e| ProfileError::Invalid(format!("{}: {e}", path.display())))
+        let invalid =
+            |e: &dyn std::fmt::Display| ProfileError::Invalid(format!("{}: {e}", path.display()));
+        let mut access =
+            Access::from_sections(&self.login, &self.http, dir).map_err(|e| invalid(&e))?;
+        for client in self.client_auth_fields() {
+            if let Some(key) = client.key(dir).map_err(|e| invalid(&e))? {
+                access
+                    .client_keys
+                    .insert(client.client_id.to_string(), vec![key]);
+            }
+        }
+        Ok(access)
+    }
+
+    /// The authentication fields of the clients that authenticate at the token endpoint.
+    pub fn client_auth_fields(&self) -> Vec<ClientAuthFields<'_>> {
+        let pa = self
+            .clients
+            .patient_access
+            .iter()
+            .map(|c| ClientAuthFields {
+                table: "clients.patient_access",
+                client_id: &c.client_id,
+                auth: c.auth,
+                client_secret_env: c.client_secret_env.as_deref(),
+                key_file: c.key_file.as_deref(),
+                key_id: c.key_id.as_deref(),
+            });
+        let pd = self
+            .clients
+            .provider_directory
+            .iter()
+            .map(|c| ClientAuthFields {
+                table: "clients.provider_directory",
+                client_id: &c.client_id,
+                auth: c.auth,
+                client_secret_env: c.client_secret_env.as_deref(),
+                key_file: c.key_file.as_deref(),
+                key_id: c.key_id.as_deref(),
+            });
+        pa.chain(pd).collect()
     }
 
     /// The members that can sign in (username and password given): (username, password,
@@ -424,7 +496,13 @@ impl Profile {
             jwks: pa.jwks.clone(),
             introspect: pa.introspect.clone(),
             revoke: pa.revoke.clone(),
-            introspect_auth: None,
+            // The client's own method, which discovery narrows to the endpoints'.
+            introspect_auth: self
+                .clients
+                .patient_access
+                .as_ref()
+                .map(|c| c.auth.as_str().to_string()),
+            revoke_auth: None,
         }
     }
 
@@ -446,15 +524,22 @@ impl Profile {
             ("introspect", endpoints.introspect.clone()),
             ("revoke", endpoints.revoke.clone()),
             ("introspect_auth", endpoints.introspect_auth.clone()),
+            ("revoke_auth", endpoints.revoke_auth.clone()),
             ("member_grants", pa.member_grants.clone()),
             (
                 "login_pages",
                 (self.login.pages != Some(false)).then(|| "yes".to_string()),
             ),
         ];
+        // A private_key_jwt client has no secret: the empty one is never sent.
+        let secret_of = |env: &Option<String>| env.as_deref().map_or(Some(String::new()), secret);
         if let Some(c) = &self.clients.patient_access {
             v.push(("client_id", Some(c.client_id.clone())));
-            v.push(("client_secret", secret(&c.client_secret_env)));
+            v.push(("client_secret", secret_of(&c.client_secret_env)));
+            v.push(("token_auth", Some(c.auth.as_str().to_string())));
+            if c.auth == TokenAuth::PrivateKeyJwt {
+                v.push(("jwt_client_id", Some(c.client_id.clone())));
+            }
             v.push(("redirect_uri", Some(c.redirect_uri.clone())));
             v.push(("redirect_uri_slash", c.redirect_uri_slash.clone()));
         }
@@ -464,7 +549,8 @@ impl Profile {
         }
         if let Some(c) = &self.clients.provider_directory {
             v.push(("pd_client_id", Some(c.client_id.clone())));
-            v.push(("pd_client_secret", secret(&c.client_secret_env)));
+            v.push(("pd_client_secret", secret_of(&c.client_secret_env)));
+            v.push(("pd_token_auth", Some(c.auth.as_str().to_string())));
             v.push(("pd_redirect_uri", c.redirect_uri.clone()));
         }
         if let Some(m) = self.members.first() {

@@ -4,8 +4,11 @@
 //! from another patient's record. Cases that need those declare `requires` and are skipped
 //! against any other target.
 
+use std::collections::BTreeMap;
+
 use reference_server::tokens::{AccessToken, AuthorizationCode, now, random_token};
 
+use crate::flow::client_assertion::ClientKey;
 use crate::scenario::vars::Vars;
 
 const CLIENT_ID: &str = "patient-access-app";
@@ -54,6 +57,12 @@ pub fn vars(state: &reference_server::AppState) -> Vars {
         ("password", "hpTest11"),
         // The bundled server advertises no introspection methods: Basic (see discovery).
         ("introspect_auth", "client_secret_basic"),
+        ("revoke_auth", "client_secret_basic"),
+        ("token_auth", "client_secret_basic"),
+        ("pd_token_auth", "client_secret_basic"),
+        // The demo confidential asymmetric client (keys: [`client_keys`]).
+        ("jwt_client_id", JWT_CLIENT_ID),
+        ("jwt_es384", "yes"),
         // Its login and consent are real pages (a skip-login sandbox has none).
         ("login_pages", "yes"),
         ("member2_username", "sbx-patientAccessMember-2"),
@@ -73,6 +82,37 @@ pub fn vars(state: &reference_server::AppState) -> Vars {
         vars.set("record_size", size.into());
     }
     vars
+}
+
+/// The demo `private_key_jwt` client of fixtures/clients.toml.
+const JWT_CLIENT_ID: &str = "patient-access-app-jwt";
+
+/// How the harness reaches the bundled server: the defaults, with the demo asymmetric
+/// client's keys.
+pub fn access() -> crate::target::access::Access {
+    crate::target::access::Access {
+        client_keys: client_keys(),
+        ..Default::default()
+    }
+}
+
+/// The demo asymmetric client's private keys (fixtures/client-keys; demo credentials like
+/// the fixture secrets): RS384 first, the default, then ES384.
+pub fn client_keys() -> BTreeMap<String, Vec<ClientKey>> {
+    let keys = [
+        (
+            include_str!("../../fixtures/client-keys/demo-asymmetric-rs384.pem"),
+            "demo-rs384",
+        ),
+        (
+            include_str!("../../fixtures/client-keys/demo-asymmetric-es384.pem"),
+            "demo-es384",
+        ),
+    ]
+    .into_iter()
+    .map(|(pem, kid)| ClientKey::from_pem(pem, kid).expect("the embedded demo keys are valid"))
+    .collect();
+    BTreeMap::from([(JWT_CLIENT_ID.to_string(), keys)])
 }
 
 /// What the harness can make only because it holds the server's state.

@@ -260,7 +260,7 @@ pub async fn run_on_bundled(
         .await
         .unwrap();
     let result = smartcheck::scenario::engine::run(
-        &smartcheck::target::access::Access::default(),
+        &smartcheck::target::reference::access(),
         "reference",
         scenarios,
         &smartcheck::requirements::Catalogue::builtin().unwrap(),

@@ -1,5 +1,6 @@
 //! Client authentication by HTTP Basic (RFC 6749 2.3.1; seed 002 "Exchange the auth code for
-//! tokens at the token endpoint using Basic authentication (client_id:client_secret)").
+//! tokens at the token endpoint using Basic authentication (client_id:client_secret)"), or by
+//! a signed client assertion for clients registered with keys ([`super::client_assertion`]).
 
 use std::borrow::Cow;
 
@@ -15,7 +16,8 @@ use crate::registry::Client;
 use crate::state::AppState;
 
 /// The authenticated client, or `invalid_client` (401). `client_secret_post` is not offered:
-/// credentials in the body are refused, and sending both is `invalid_request` (RFC 6749 2.3).
+/// credentials in the body are refused, and sending two methods is `invalid_request` (RFC
+/// 6749 2.3: "MUST NOT use more than one authentication method in each request").
 pub fn authenticate<'s>(
     state: &'s AppState,
     headers: &HeaderMap,
@@ -84,6 +86,20 @@ fn check_credentials<'r>(
     env: Environment,
 ) -> Result<Cow<'r, Client>, OAuthError> {
     let in_body = params.contains("client_secret");
+    if super::client_assertion::is_assertion(params) {
+        if in_body || headers.contains_key(header::AUTHORIZATION) {
+            return Err(OAuthError::invalid_request(
+                "use only one client authentication method",
+            ));
+        }
+        // Keyed clients are fixture clients: sandbox demo registrations only.
+        if env == Environment::Production {
+            return Err(OAuthError::invalid_client(
+                "private_key_jwt clients have no production access",
+            ));
+        }
+        return super::client_assertion::authenticate(state, params).map(Cow::Borrowed);
+    }
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Err(OAuthError::invalid_client(if in_body {
@@ -106,6 +122,8 @@ fn check_credentials<'r>(
         .ok_or_else(|| OAuthError::invalid_client("malformed HTTP Basic credentials"))?;
     let client = match state.registry.client(&id) {
         // Fixture clients are sandbox demo registrations, unknown to production.
+        // A keyed client has no secret: an empty one must not sign it in.
+        Some(c) if c.secret.is_empty() => return Err(unknown_client()),
         Some(c) => {
             aws_lc_rs::constant_time::verify_slices_are_equal(
                 c.secret.as_bytes(),

@@ -34,6 +34,7 @@ mod tests {
             id: "c".into(),
             name: "C".into(),
             secret: "s".into(),
+            jwks: None,
             plan: None,
             grant_types: grants.to_vec(),
             redirect_uris: vec![],

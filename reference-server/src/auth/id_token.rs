@@ -79,6 +79,7 @@ mod tests {
             id: "my-app".into(),
             name: "My app".into(),
             secret: "s".into(),
+            jwks: None,
             plan: None,
             grant_types: vec![],
             redirect_uris: vec![],

@@ -2,6 +2,7 @@
 //! introspection, revocation, JWKS and the (portal-only) registration endpoint.
 
 pub mod authorize;
+pub mod client_assertion;
 pub mod client_auth;
 pub mod error;
 pub mod grants;

@@ -376,6 +376,7 @@ impl PortalStore {
                 id: client_id.to_string(),
                 name: app.name,
                 secret: String::new(),
+                jwks: None,
                 plan: app.plan,
                 grant_types,
                 redirect_uris: app.redirect_uris,
