@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use super::login_form::{Credentials, FormLoginSettings, LoginError};
+use super::page_control::Control;
 use super::webdriver::{Chromedriver, Element, Session, WebDriverError};
 
 /// Most pages before giving up (no loop runs forever).
@@ -44,8 +45,8 @@ pub struct BrowserSettings {
     pub username_field: String,
     /// Name of the password input.
     pub password_field: String,
-    /// The `name`/`value` of the consent form's approve button.
-    pub approve: (String, String),
+    /// The consent form's approve control.
+    pub approve: Control,
     /// Bound of the whole login, browser start included (closing it adds at most 3 s).
     pub timeout: Duration,
 }
@@ -249,7 +250,7 @@ impl Journey<'_> {
             p.load_error = loaded(submit(s, &user).await)?;
             p.sent_username = true;
             p.last_acted = Some(user);
-        } else if let Some(button) = first(s, &approve_button(&settings.approve)).await? {
+        } else if let Some(button) = find_control(s, &settings.approve).await? {
             p.load_error = loaded(s.click(&button).await)?;
             p.last_acted = Some(button);
         } else {
@@ -373,9 +374,13 @@ fn input_named(name: &str) -> String {
     format!("input[name={}]", css_string(name))
 }
 
-fn approve_button((name, value): &(String, String)) -> String {
-    let attrs = format!("[name={}][value={}]", css_string(name), css_string(value));
-    format!("button{attrs}, input[type=submit]{attrs}")
+/// The first element that is `control`: by its CSS selector, else by XPath.
+async fn find_control(s: &Session, control: &Control) -> Result<Option<Element>, WebDriverError> {
+    let found = match control.css() {
+        Some(css) => s.find_all(css).await?,
+        None => s.find_all_xpath(&control.xpath()).await?,
+    };
+    Ok(found.into_iter().next())
 }
 
 /// The first element matching `css`.
@@ -448,12 +453,6 @@ mod tests {
     #[test]
     fn selectors_quote_names() {
         assert_eq!(input_named("pass\"w"), "input[name=\"pass\\\"w\"]");
-        let approve = approve_button(&("decision".into(), "approve".into()));
-        assert_eq!(
-            approve,
-            "button[name=\"decision\"][value=\"approve\"], \
-             input[type=submit][name=\"decision\"][value=\"approve\"]"
-        );
     }
 
     #[test]

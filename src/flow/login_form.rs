@@ -10,6 +10,7 @@ use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use crate::flow::html_page::parse_page;
+use crate::flow::page_control::Control;
 use crate::http::Session;
 
 /// Field names and limits of a login page.
@@ -19,8 +20,15 @@ pub struct FormLoginSettings {
     pub username_field: String,
     /// Name of the password input.
     pub password_field: String,
-    /// The `name`/`value` of the consent form's approve button.
-    pub approve: (String, String),
+    /// The consent form's approve control (default: `name=decision value=approve`).
+    pub approve: Control,
+    /// Its deny control (default: the approve control's name with `value=deny`).
+    pub deny: Control,
+    /// The login form's submit control; `None`: its first submit control, as a browser's
+    /// implicit submission picks.
+    pub login_button: Option<Control>,
+    /// Deny consent instead of approving it (the consent-denied cases).
+    pub deny_consent: bool,
     /// Most pages and redirects before giving up (no loop runs forever).
     pub max_steps: usize,
 }
@@ -30,7 +38,10 @@ impl Default for FormLoginSettings {
         FormLoginSettings {
             username_field: "username".into(),
             password_field: "password".into(),
-            approve: ("decision".into(), "approve".into()),
+            approve: Control::Named("decision".into(), "approve".into()),
+            deny: Control::Named("decision".into(), "deny".into()),
+            login_button: None,
+            deny_consent: false,
             max_steps: 10,
         }
     }
@@ -123,16 +134,16 @@ pub async fn login_until(
     drive.run(session, request, url).await
 }
 
-/// Answers the consent page a login stopped at with the settings' approve button (its
-/// value `deny` to deny) and follows the redirects to the client's redirect.
+/// Answers the consent page a login stopped at with the settings' approve control (the deny
+/// control with `deny_consent`) and follows the redirects to the client's redirect.
 pub async fn answer_consent(
     session: &mut Session,
     pending: PendingConsent,
     settings: &FormLoginSettings,
 ) -> Result<Url, LoginError> {
     let mut fields = pending.form.inputs.clone();
-    fields.push(settings.approve.clone());
-    let (request, url) = submit(session, &pending.url, &pending.form, &fields, 1)?;
+    let target = press(&mut fields, pending.form.decision(settings.deny_consent), 1)?;
+    let (request, url) = submit(session, &pending.url, &pending.form, target, &fields, 1)?;
     let drive = Drive {
         redirect_uri: &pending.redirect_uri,
         member: None,
@@ -203,7 +214,7 @@ impl Drive<'_> {
                 return Err(fail(step, format!("{status} with a non-HTML answer")));
             }
             let page = parse_page(&body);
-            let Some(form) = first_form(&page) else {
+            let Some(form) = find_form(&page, settings) else {
                 return Err(fail(
                     step,
                     format!("{status} page without a form: {}", page_text(&page)),
@@ -227,11 +238,15 @@ impl Drive<'_> {
                 session.redactor.add(value);
             }
             let mut fields = form.inputs.clone();
-            let is_consent = form.buttons.iter().any(|(n, _)| n == &settings.approve.0);
+            let mut target = None;
+            let is_consent = form.buttons.iter().any(|b| b.approve || b.deny);
             match self.member {
                 Some(member) if has_password => {
                     set(&mut fields, &settings.username_field, member.username);
                     set(&mut fields, &settings.password_field, member.password);
+                    if let Some(b) = form.buttons.iter().find(|b| b.login) {
+                        target = press(&mut fields, Some(b), step)?;
+                    }
                     submitted_password = true;
                 }
                 None if has_password => {
@@ -244,8 +259,8 @@ impl Drive<'_> {
                         redirect_uri: self.redirect_uri.to_string(),
                     }));
                 }
-                _ if form.buttons.contains(&settings.approve) => {
-                    fields.push(settings.approve.clone());
+                _ if is_consent => {
+                    target = press(&mut fields, form.decision(settings.deny_consent), step)?;
                 }
                 _ => {
                     return Err(fail(
@@ -257,7 +272,7 @@ impl Drive<'_> {
                     ));
                 }
             }
-            (request, url) = submit(session, &url, &form, &fields, step)?;
+            (request, url) = submit(session, &url, &form, target, &fields, step)?;
         }
         Err(fail(
             settings.max_steps,
@@ -266,16 +281,18 @@ impl Drive<'_> {
     }
 }
 
-/// The request that submits `form` (found at `url`) with `fields`, and its target.
+/// The request that submits `form` (found at `url`) with `fields` to its action (or the
+/// pressed control's `formaction`), and its target.
 fn submit(
     session: &Session,
     url: &Url,
     form: &Form,
+    formaction: Option<&str>,
     fields: &[(String, String)],
     step: usize,
 ) -> Result<(reqwest::RequestBuilder, Url), LoginError> {
     let action = url
-        .join(&form.action)
+        .join(formaction.unwrap_or(&form.action))
         .map_err(|_| fail(step, "unparsable form action".into()))?;
     let request = if form.method_get {
         let mut target = action.clone();
@@ -300,31 +317,103 @@ struct Form {
     method_get: bool,
     /// Named inputs (hidden, text, password) with their values.
     inputs: Vec<(String, String)>,
-    /// Named submit buttons.
-    buttons: Vec<(String, String)>,
+    /// Its submit controls.
+    buttons: Vec<Button>,
 }
 
-fn first_form(page: &Html) -> Option<Form> {
+/// A submit control of a form, and which of the settings' controls it is.
+#[derive(Debug)]
+struct Button {
+    /// Empty for an unnamed control (it submits no field).
+    name: String,
+    value: String,
+    /// Where it submits the form instead of the form's action (`formaction`).
+    formaction: Option<String>,
+    approve: bool,
+    deny: bool,
+    login: bool,
+}
+
+impl Form {
+    /// The consent control to press: approve, or deny.
+    fn decision(&self, deny: bool) -> Option<&Button> {
+        self.buttons
+            .iter()
+            .find(|b| if deny { b.deny } else { b.approve })
+    }
+}
+
+/// Adds the pressed control's field (an unnamed one adds none) and gives where it submits
+/// to (its `formaction`, if any); no control is an error.
+fn press<'f>(
+    fields: &mut Vec<(String, String)>,
+    button: Option<&'f Button>,
+    step: usize,
+) -> Result<Option<&'f str>, LoginError> {
+    let b = button.ok_or_else(|| fail(step, "the consent page has no such control".into()))?;
+    if !b.name.is_empty() {
+        fields.push((b.name.clone(), b.value.clone()));
+    }
+    Ok(b.formaction.as_deref())
+}
+
+/// The form the driver works on: the first with a password field or a consent control,
+/// else the page's first form.
+fn find_form(page: &Html, settings: &FormLoginSettings) -> Option<Form> {
     let form_sel = Selector::parse("form").ok()?;
-    let input_sel = Selector::parse("input[name]").ok()?;
-    let button_sel = Selector::parse("button[name], input[type=submit][name]").ok()?;
-    let form = page.select(&form_sel).next()?;
+    let forms: Vec<Form> = page
+        .select(&form_sel)
+        .map(|f| read_form(f, settings))
+        .collect();
+    let wanted = forms.iter().position(|f| {
+        f.inputs.iter().any(|(n, _)| n == &settings.password_field)
+            || f.buttons.iter().any(|b| b.approve || b.deny)
+    });
+    forms.into_iter().nth(wanted.unwrap_or(0))
+}
+
+fn read_form(form: ElementRef, settings: &FormLoginSettings) -> Form {
+    let input_sel = Selector::parse("input[name]").expect("a valid selector");
+    let control_sel = Selector::parse("button, input").expect("a valid selector");
     let attr = |e: &ElementRef, a: &str| e.value().attr(a).unwrap_or_default().to_string();
     let inputs = form
         .select(&input_sel)
         .filter(|e| !attr(e, "type").eq_ignore_ascii_case("submit"))
         .map(|e| (attr(&e, "name"), attr(&e, "value")))
         .collect();
-    let buttons = form
-        .select(&button_sel)
-        .map(|e| (attr(&e, "name"), attr(&e, "value")))
+    let mut buttons: Vec<Button> = form
+        .select(&control_sel)
+        .filter(|e| {
+            let kind = attr(e, "type");
+            match e.value().name() {
+                "button" => kind.is_empty() || kind.eq_ignore_ascii_case("submit"),
+                _ => kind.eq_ignore_ascii_case("submit"),
+            }
+        })
+        .map(|e| Button {
+            name: attr(&e, "name"),
+            value: attr(&e, "value"),
+            formaction: e.value().attr("formaction").map(String::from),
+            approve: settings.approve.matches(&e),
+            deny: settings.deny.matches(&e),
+            login: settings
+                .login_button
+                .as_ref()
+                .is_some_and(|c| c.matches(&e)),
+        })
         .collect();
-    Some(Form {
+    // A browser's implicit submission presses the first submit control.
+    if settings.login_button.is_none()
+        && let Some(first) = buttons.first_mut()
+    {
+        first.login = true;
+    }
+    Form {
         action: attr(&form, "action"),
         method_get: attr(&form, "method").eq_ignore_ascii_case("get"),
         inputs,
         buttons,
-    })
+    }
 }
 
 fn set(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
@@ -369,11 +458,45 @@ mod tests {
     fn forms_are_read_with_hidden_fields_and_buttons() {
         let page = parse_page(
             "<form method=post action=/c><input type=hidden name=tx value=\"a&amp;b\">\
+             <button type=button name=menu value=m>menu</button>\
              <button name=decision value=approve>ok</button><input type=submit name=go value=x></form>",
         );
-        let f = first_form(&page).unwrap();
+        let f = find_form(&page, &FormLoginSettings::default()).unwrap();
         assert_eq!(f.inputs, vec![("tx".to_string(), "a&b".to_string())]);
-        assert!(f.buttons.contains(&("decision".into(), "approve".into())));
+        let names: Vec<_> = f.buttons.iter().map(|b| b.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["decision", "go"],
+            "type=button is no submit control"
+        );
+        assert!(f.decision(false).is_some_and(|b| b.value == "approve"));
+        assert!(f.decision(true).is_none());
+        assert!(f.buttons[0].login, "implicit submission presses the first");
         assert!(!f.method_get);
+    }
+
+    #[test]
+    fn the_form_with_the_controls_is_chosen_and_controls_by_text_or_css() {
+        let page = parse_page(
+            "<form action=/search><input name=q></form>\
+             <form action=/consent><input type=hidden name=tx value=1>\
+             <button class=allow>Allow access</button><button class=no>Cancel</button></form>",
+        );
+        let settings = FormLoginSettings {
+            approve: Control::Text("allow access".into()),
+            deny: Control::Css("button.no".into()),
+            ..FormLoginSettings::default()
+        };
+        let f = find_form(&page, &settings).unwrap();
+        assert_eq!(f.action, "/consent");
+        assert!(
+            f.decision(false)
+                .is_some_and(|b| b.approve && b.name.is_empty())
+        );
+        assert!(f.decision(true).is_some_and(|b| b.deny));
+        let mut fields = Vec::new();
+        press(&mut fields, f.decision(false), 1).unwrap();
+        assert!(fields.is_empty(), "an unnamed control adds no field");
+        assert!(press(&mut fields, None, 1).is_err());
     }
 }

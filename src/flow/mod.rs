@@ -9,6 +9,7 @@ pub mod id_token;
 pub mod login_browser;
 pub mod login_form;
 pub mod login_manual;
+pub mod page_control;
 #[cfg(feature = "browser")]
 pub mod webdriver;
 

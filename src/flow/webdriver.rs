@@ -283,6 +283,12 @@ impl Session {
         elements(self.post("/elements", body).await?)
     }
 
+    /// The elements of the page matching an XPath expression, in document order.
+    pub async fn find_all_xpath(&self, xpath: &str) -> Result<Vec<Element>, WebDriverError> {
+        let body = json!({ "using": "xpath", "value": xpath });
+        elements(self.post("/elements", body).await?)
+    }
+
     /// The elements under `from` matching an XPath expression (relative to `from`).
     pub async fn find_all_from(
         &self,

@@ -408,16 +408,15 @@ async fn consent(
     redirected(end)
 }
 
-/// The form settings whose approve button carries the member's decision.
+/// The form settings that press the control of the member's decision.
 fn with_decision(
     form: &login_form::FormLoginSettings,
     decision: Decision,
 ) -> login_form::FormLoginSettings {
-    let mut settings = form.clone();
-    if decision == Decision::Deny {
-        settings.approve.1 = "deny".into();
+    login_form::FormLoginSettings {
+        deny_consent: decision == Decision::Deny,
+        ..form.clone()
     }
-    settings
 }
 
 /// What checks see of a login that reached the client's redirect: a 302 to it.

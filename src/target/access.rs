@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::flow::client_assertion::ClientKey;
 use crate::flow::login_form::FormLoginSettings;
+use crate::flow::page_control::{Control, ControlSpec};
 use crate::http_policy::{HttpPolicy, Pacer};
 use crate::target::profile::ProfileError;
 
@@ -77,8 +78,13 @@ pub struct LoginSection {
     pub driver: DriverName,
     pub username_field: Option<String>,
     pub password_field: Option<String>,
-    /// The consent page's approve button: `{ name = "decision", value = "approve" }`.
-    pub approve: Option<Approve>,
+    /// The consent page's approve control: `{ name = "decision", value = "approve" }`,
+    /// `{ text = "Allow" }` or `{ selector = "#allow" }`.
+    pub approve: Option<ControlSpec>,
+    /// Its deny control (default: the approve control's `name` with `value = "deny"`).
+    pub deny: Option<ControlSpec>,
+    /// The login form's submit control (default: its first, as a browser submits).
+    pub login_button: Option<ControlSpec>,
     /// Most pages and redirects of a form login.
     pub max_steps: Option<usize>,
     /// Browser and manual drivers: how long one login may take (default 60 s / 300 s).
@@ -100,14 +106,6 @@ pub enum DriverName {
     Form,
     Browser,
     Manual,
-}
-
-/// The consent page's approve control.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Approve {
-    pub name: String,
-    pub value: String,
 }
 
 /// `[http]` of a target profile.
@@ -169,7 +167,16 @@ impl Access {
             form.password_field = f.clone();
         }
         if let Some(a) = &login.approve {
-            form.approve = (a.name.clone(), a.value.clone());
+            form.approve = a.control("approve")?;
+            if let Control::Named(name, _) = &form.approve {
+                form.deny = Control::Named(name.clone(), "deny".into());
+            }
+        }
+        if let Some(d) = &login.deny {
+            form.deny = d.control("deny")?;
+        }
+        if let Some(b) = &login.login_button {
+            form.login_button = Some(b.control("login_button")?);
         }
         if let Some(n) = login.max_steps {
             form.max_steps = n.clamp(1, 50);
@@ -219,7 +226,8 @@ mod tests {
         };
         assert_eq!(form.username_field, "user");
         assert_eq!(form.password_field, "password");
-        assert_eq!(form.approve, ("ok".into(), "yes".into()));
+        assert_eq!(form.approve, Control::Named("ok".into(), "yes".into()));
+        assert_eq!(form.deny, Control::Named("ok".into(), "deny".into()));
         assert!(a.http.pacer.is_some());
         assert_eq!(a.http.timeout, Duration::from_millis(2500));
         assert_eq!(a.http.retries, 0);
@@ -227,6 +235,31 @@ mod tests {
             parse("[login]\ndriver = \"manual\"\n").unwrap().login,
             LoginDriver::Manual(_)
         ));
+    }
+
+    #[test]
+    fn controls_by_text_or_selector_and_their_errors() {
+        let a = parse(
+            "[login]\napprove = { text = \"Allow access\" }\ndeny = { selector = \"#no\" }\n\
+             login_button = { text = \"Sign in\" }\n",
+        )
+        .unwrap();
+        let LoginDriver::Form(form) = a.login else {
+            panic!("form")
+        };
+        assert_eq!(form.approve, Control::Text("Allow access".into()));
+        assert_eq!(form.deny, Control::Css("#no".into()));
+        assert_eq!(form.login_button, Some(Control::Text("Sign in".into())));
+        let e = parse("[login]\napprove = { name = \"x\" }\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("give `name` and `value`"), "{e}");
+        let e = parse("[login]\ndeny = { selector = \"a[\" }\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("bad CSS selector"), "{e}");
     }
 
     #[test]
