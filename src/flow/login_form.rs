@@ -220,10 +220,7 @@ impl Drive<'_> {
                     format!("{status} page without a form: {}", page_text(&page)),
                 ));
             };
-            let has_password = form
-                .inputs
-                .iter()
-                .any(|(n, _)| n == &settings.password_field);
+            let has_password = form.fillable.contains(&settings.password_field);
             if has_password && submitted_password {
                 return Err(LoginError {
                     credentials_refused: true,
@@ -317,6 +314,9 @@ struct Form {
     method_get: bool,
     /// Named inputs (hidden, text, password) with their values.
     inputs: Vec<(String, String)>,
+    /// The names of the inputs a person fills (not hidden): a hidden `password` carried
+    /// along does not make a login form.
+    fillable: Vec<String>,
     /// Its submit controls.
     buttons: Vec<Button>,
 }
@@ -366,7 +366,7 @@ fn find_form(page: &Html, settings: &FormLoginSettings) -> Option<Form> {
         .map(|f| read_form(f, settings))
         .collect();
     let wanted = forms.iter().position(|f| {
-        f.inputs.iter().any(|(n, _)| n == &settings.password_field)
+        f.fillable.contains(&settings.password_field)
             || f.buttons.iter().any(|b| b.approve || b.deny)
     });
     forms.into_iter().nth(wanted.unwrap_or(0))
@@ -376,10 +376,18 @@ fn read_form(form: ElementRef, settings: &FormLoginSettings) -> Form {
     let input_sel = Selector::parse("input[name]").expect("a valid selector");
     let control_sel = Selector::parse("button, input").expect("a valid selector");
     let attr = |e: &ElementRef, a: &str| e.value().attr(a).unwrap_or_default().to_string();
-    let inputs = form
+    let named: Vec<ElementRef> = form
         .select(&input_sel)
         .filter(|e| !attr(e, "type").eq_ignore_ascii_case("submit"))
-        .map(|e| (attr(&e, "name"), attr(&e, "value")))
+        .collect();
+    let inputs = named
+        .iter()
+        .map(|e| (attr(e, "name"), attr(e, "value")))
+        .collect();
+    let fillable = named
+        .iter()
+        .filter(|e| !attr(e, "type").eq_ignore_ascii_case("hidden"))
+        .map(|e| attr(e, "name"))
         .collect();
     let mut buttons: Vec<Button> = form
         .select(&control_sel)
@@ -412,6 +420,7 @@ fn read_form(form: ElementRef, settings: &FormLoginSettings) -> Form {
         action: attr(&form, "action"),
         method_get: attr(&form, "method").eq_ignore_ascii_case("get"),
         inputs,
+        fillable,
         buttons,
     }
 }
@@ -498,5 +507,16 @@ mod tests {
         press(&mut fields, f.decision(false), 1).unwrap();
         assert!(fields.is_empty(), "an unnamed control adds no field");
         assert!(press(&mut fields, None, 1).is_err());
+    }
+
+    #[test]
+    fn a_hidden_password_carried_along_is_no_login_form() {
+        let page = parse_page(
+            "<form method=post action=/consent><input type=hidden name=password value=p>\
+             <button name=decision value=approve>Allow</button></form>",
+        );
+        let f = find_form(&page, &FormLoginSettings::default()).unwrap();
+        assert!(f.fillable.is_empty());
+        assert!(f.decision(false).is_some());
     }
 }
