@@ -9,4 +9,5 @@ pub mod needs;
 pub mod portal_profile;
 pub mod prepare;
 pub mod profile;
+pub mod profile_clients;
 pub mod reference;

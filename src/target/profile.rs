@@ -37,6 +37,9 @@ use crate::scenario::vars::Vars;
 use crate::target::access::{Access, HttpSection, LoginSection};
 use crate::target::client_auth_profile::{ClientAuthFields, TokenAuth};
 use crate::target::discovery::{self, DiscoveryError, Endpoints};
+pub use crate::target::profile_clients::{
+    Clients, DirectoryClient, PatientAccessClient, SecondClient,
+};
 use crate::target::{auth_profiles, portal_profile};
 
 /// A remote target.
@@ -103,82 +106,6 @@ pub struct PatientAccess {
 #[serde(deny_unknown_fields)]
 pub struct ProviderDirectory {
     pub base_url: String,
-}
-
-/// The registered client applications.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Clients {
-    #[serde(default)]
-    pub patient_access: Option<PatientAccessClient>,
-    /// A second Patient Access app (a refresh token must stay bound to its client).
-    #[serde(default)]
-    pub patient_access_2: Option<SecondClient>,
-    #[serde(default)]
-    pub provider_directory: Option<DirectoryClient>,
-}
-
-/// The Patient Access app (authorization code and refresh).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PatientAccessClient {
-    pub client_id: String,
-    /// Required unless `auth = "private_key_jwt"`.
-    #[serde(default)]
-    pub client_secret_env: Option<String>,
-    /// Token-endpoint authentication (default `client_secret_basic`).
-    #[serde(default)]
-    pub auth: TokenAuth,
-    /// `private_key_jwt`: a PKCS#8 PEM (RSA signs RS384, P-384 ES384), relative to the
-    /// profile, and the `kid` its public key is registered under.
-    #[serde(default)]
-    pub key_file: Option<String>,
-    #[serde(default)]
-    pub key_id: Option<String>,
-    pub redirect_uri: String,
-    /// A second registered redirect URI, one that ends in `/`.
-    #[serde(default)]
-    pub redirect_uri_slash: Option<String>,
-    /// Refused: secrets come from the environment.
-    #[serde(default)]
-    client_secret: Option<Spanned<IgnoredAny>>,
-}
-
-/// A second Patient Access app: only its credentials are used.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SecondClient {
-    pub client_id: String,
-    pub client_secret_env: String,
-    /// Refused: secrets come from the environment.
-    #[serde(default)]
-    client_secret: Option<Spanned<IgnoredAny>>,
-}
-
-/// The Provider Directory app (client credentials).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DirectoryClient {
-    pub client_id: String,
-    /// Required unless `auth = "private_key_jwt"`.
-    #[serde(default)]
-    pub client_secret_env: Option<String>,
-    /// Token-endpoint authentication (default `client_secret_basic`).
-    #[serde(default)]
-    pub auth: TokenAuth,
-    /// `private_key_jwt`: a PKCS#8 PEM (RSA signs RS384, P-384 ES384), relative to the
-    /// profile, and the `kid` its public key is registered under.
-    #[serde(default)]
-    pub key_file: Option<String>,
-    #[serde(default)]
-    pub key_id: Option<String>,
-    /// A redirect URI registered for it, if any: an authorization-code attempt with this
-    /// client must be refused.
-    #[serde(default)]
-    pub redirect_uri: Option<String>,
-    /// Refused: secrets come from the environment.
-    #[serde(default)]
-    client_secret: Option<Spanned<IgnoredAny>>,
 }
 
 /// A test member. `username` and `password_env` go together; a member without them only
@@ -447,31 +374,10 @@ impl Profile {
 
     /// The authentication fields of the clients that authenticate at the token endpoint.
     pub fn client_auth_fields(&self) -> Vec<ClientAuthFields<'_>> {
-        let pa = self
-            .clients
-            .patient_access
-            .iter()
-            .map(|c| ClientAuthFields {
-                table: "clients.patient_access",
-                client_id: &c.client_id,
-                auth: c.auth,
-                client_secret_env: c.client_secret_env.as_deref(),
-                key_file: c.key_file.as_deref(),
-                key_id: c.key_id.as_deref(),
-            });
-        let pd = self
-            .clients
-            .provider_directory
-            .iter()
-            .map(|c| ClientAuthFields {
-                table: "clients.provider_directory",
-                client_id: &c.client_id,
-                auth: c.auth,
-                client_secret_env: c.client_secret_env.as_deref(),
-                key_file: c.key_file.as_deref(),
-                key_id: c.key_id.as_deref(),
-            });
-        pa.chain(pd).collect()
+        let c = &self.clients;
+        let pa = c.patient_access.iter().map(|c| c.auth_fields());
+        pa.chain(c.provider_directory.iter().map(|c| c.auth_fields()))
+            .collect()
     }
 
     /// The members that can sign in (username and password given): (username, password,
