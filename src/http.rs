@@ -10,6 +10,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap};
 
 use crate::http_policy::HttpPolicy;
 use crate::transcript::Exchange;
+use crate::transcript::leaks::CredentialScan;
 use crate::transcript::redact::Redactor;
 
 /// Largest body read from a target.
@@ -72,6 +73,8 @@ pub struct Session {
     policy: HttpPolicy,
     /// The secrets this session knows; add captured values as they arrive.
     pub redactor: Redactor,
+    /// The credentials no response may carry (looked for before redaction).
+    pub credentials: CredentialScan,
     transcript: Vec<Exchange>,
     omitted: usize,
 }
@@ -94,6 +97,7 @@ impl Session {
             client,
             policy: policy.clone(),
             redactor,
+            credentials: CredentialScan::default(),
             transcript: Vec::new(),
             omitted: 0,
         })
@@ -150,6 +154,7 @@ impl Session {
                 // Cookies the target set are credentials wherever they show up later.
                 self.redactor.learn_headers(&f.headers);
                 exchange.status = Some(f.status);
+                exchange.credential_leaks = self.credentials.scan(&f.headers, &f.body);
                 exchange.response_headers = self.headers(&f.headers);
                 let content_type = f.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
                 if !f.body.is_empty() {
@@ -240,6 +245,7 @@ impl Session {
             response_body: None,
             error: None,
             duration_ms: 0.0,
+            credential_leaks: Vec::new(),
         }
     }
 

@@ -13,7 +13,7 @@ use crate::exit::Stop;
 use crate::report::model::{Outcome, RunResult};
 use crate::report::{ReportError, html, json, junit};
 use crate::requirements::Catalogue;
-use crate::scenario::engine;
+use crate::scenario::engine::{self, CredentialAudit};
 use crate::scenario::model::Scenario;
 use crate::scenario::vars::Vars;
 use crate::target::access::Access;
@@ -100,6 +100,11 @@ async fn execute(options: &Options) -> Result<u8, Stop> {
         &scenarios,
         &catalogue,
         &vars,
+        if options.scenarios.is_empty() && options.filters.is_empty() {
+            CredentialAudit::Always
+        } else {
+            CredentialAudit::OnLeak
+        },
         &mut |case| progress.case(case),
     )
     .await;

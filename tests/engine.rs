@@ -6,7 +6,7 @@ mod common;
 use smartcheck::report::model::Outcome;
 use smartcheck::requirements::Catalogue;
 use smartcheck::scenario::builtin;
-use smartcheck::scenario::engine::run;
+use smartcheck::scenario::engine::{CredentialAudit, run};
 use smartcheck::scenario::model::Scenario;
 use smartcheck::scenario::vars::Vars;
 
@@ -26,6 +26,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
         &builtin().unwrap(),
         &Catalogue::builtin().unwrap(),
         &vars,
+        CredentialAudit::Always,
         &mut |_| {},
     )
     .await;
@@ -52,7 +53,8 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("app-id"), (9, 14));
     assert_eq!(count("patient-keys"), (3, 13));
     assert_eq!(count("portal"), (9, 41));
-    assert_eq!(result.cases.len(), 120);
+    assert_eq!(count("credential-audit"), (1, 10));
+    assert_eq!(result.cases.len(), 121);
     // Every requirement in the catalogue is checked at least once.
     let catalogue = Catalogue::builtin().unwrap();
     for r in &catalogue.requirements {
@@ -136,7 +138,7 @@ equals = 404
 #[tokio::test]
 async fn violations_fail_or_warn_by_severity() {
     let scenarios = [Scenario::parse(BROKEN, "broken.toml").unwrap()];
-    let result = common::run_on_bundled(&scenarios).await;
+    let result = common::run_on_bundled(&scenarios, CredentialAudit::OnLeak).await;
     assert_eq!(result.cases[0].outcome, Outcome::Fail);
     assert!(
         result.cases[0].checks[0]
@@ -161,6 +163,7 @@ async fn an_unreachable_target_is_an_error_never_a_pass() {
         &builtin().unwrap(),
         &Catalogue::builtin().unwrap(),
         &v,
+        CredentialAudit::Always,
         &mut |_| {},
     )
     .await;
@@ -191,6 +194,7 @@ async fn cases_needing_what_the_target_lacks_are_skipped_not_passed() {
         &scenarios,
         &Catalogue::builtin().unwrap(),
         &v,
+        CredentialAudit::Always,
         &mut |_| {},
     )
     .await;
@@ -309,7 +313,7 @@ async fn members_interleave_and_conditions_are_data() {
         Scenario::parse(INTERLEAVED, "interleaved.toml").unwrap(),
         Scenario::parse_with(CONDITIONAL, "conditional.toml", &flows).unwrap(),
     ];
-    let result = common::run_on_bundled(&scenarios).await;
+    let result = common::run_on_bundled(&scenarios, CredentialAudit::OnLeak).await;
     let interleaved = &result.cases[0];
     assert_eq!(interleaved.outcome, Outcome::Pass, "{interleaved:#?}");
     assert_eq!(interleaved.checks.len(), 5);
@@ -480,7 +484,7 @@ equals = 200
 #[tokio::test]
 async fn deviations_are_failures_and_block_what_needed_them() {
     let scenarios = [Scenario::parse(DEVIATION, "deviation.toml").unwrap()];
-    let result = common::run_on_bundled(&scenarios).await;
+    let result = common::run_on_bundled(&scenarios, CredentialAudit::OnLeak).await;
     let failed = &result.cases[0];
     assert_eq!(failed.outcome, Outcome::Fail, "{failed:#?}");
     assert_eq!(failed.checks[0].outcome, Outcome::Fail);
@@ -532,7 +536,7 @@ equals = "invalid_client"
 #[tokio::test]
 async fn client_credentials_go_the_way_the_step_says() {
     let scenarios = [Scenario::parse(CLIENT_POST, "client.toml").unwrap()];
-    let result = common::run_on_bundled(&scenarios).await;
+    let result = common::run_on_bundled(&scenarios, CredentialAudit::OnLeak).await;
     let case = &result.cases[0];
     assert_eq!(case.outcome, Outcome::Pass, "{case:#?}");
     let exchange = &case.steps[0].exchanges[0];
@@ -582,7 +586,7 @@ equals = "CapabilityStatement"
 #[tokio::test]
 async fn a_step_runs_only_when_its_condition_holds() {
     let scenarios = [Scenario::parse(STEP_WHEN, "step_when.toml").unwrap()];
-    let result = common::run_on_bundled(&scenarios).await;
+    let result = common::run_on_bundled(&scenarios, CredentialAudit::OnLeak).await;
     let case = &result.cases[0];
     assert_eq!(case.outcome, Outcome::Pass, "{case:#?}");
     let outcomes: Vec<_> = case

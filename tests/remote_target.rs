@@ -71,6 +71,7 @@ async fn a_profile_of_the_bundled_server_gives_the_default_results_less_skips() 
         &scenarios,
         &catalogue,
         &vars,
+        smartcheck::scenario::engine::CredentialAudit::Always,
         &mut |_| {},
     )
     .await;

@@ -70,7 +70,11 @@ fn norm(text: &str) -> String {
 
 async fn builtin_run() -> (RunResult, Catalogue) {
     let catalogue = Catalogue::builtin().unwrap();
-    let run = common::run_on_bundled(&smartcheck::scenario::builtin().unwrap()).await;
+    let run = common::run_on_bundled(
+        &smartcheck::scenario::builtin().unwrap(),
+        smartcheck::scenario::engine::CredentialAudit::Always,
+    )
+    .await;
     (run, catalogue)
 }
 
@@ -322,6 +326,7 @@ fn exchange(status: Option<u16>) -> Exchange {
             .is_none()
             .then(|| format!("connection refused {EVIL}")),
         duration_ms: 1.25,
+        credential_leaks: Vec::new(),
     }
 }
 

@@ -44,6 +44,8 @@ pub enum Fault {
     WrongPasswordAccepted,
     /// A denied consent still redirects with a code.
     ConsentDenialIssuesCode,
+    /// The consent page carries the member's password in a hidden field.
+    ConsentPageCarriesPassword,
     /// PKCE with the `plain` method is accepted.
     PkcePlainAccepted,
     /// Any `aud` is accepted.
@@ -201,6 +203,7 @@ impl Fault {
             SmartConfigWithoutTokenEndpoint => &["DISC-SMART-CONFIG"],
             MetadataWithoutSmartSecurity => &["DISC-METADATA"],
             ConsentDenialIssuesCode => &["AUTHZ-CONSENT"],
+            ConsentPageCarriesPassword => &["SECRET-NO-ECHO"],
             PkcePlainAccepted => &["AUTHZ-PKCE"],
             AudienceNotChecked => &["AUTHZ-AUD"],
             TokenErrorsNotJson => &["TOKEN-ERRORS"],

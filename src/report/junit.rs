@@ -174,6 +174,7 @@ mod tests {
                     response_body: None,
                     error: (outcome == Outcome::Error).then(|| "connection refused".into()),
                     duration_ms: 1.0,
+                    credential_leaks: Vec::new(),
                 }],
                 exchanges_omitted: 0,
             }],

@@ -18,6 +18,7 @@ use crate::scenario::model::{Case, Scenario, Step};
 use crate::scenario::steps::{Sessions, StepError, execute};
 use crate::scenario::vars::{Expansion, Vars, text_of};
 use crate::target::access::Access;
+use crate::transcript::leaks::CredentialScan;
 use crate::transcript::redact::is_secret_name;
 
 /// One case to run: a case, or one of its variants, with its variables.
@@ -75,33 +76,51 @@ fn batches<'p, 'a>(planned: &'p [Planned<'a>]) -> Vec<&'p [Planned<'a>]> {
     out
 }
 
+/// When a run closes with the credential audit (`scenario::audit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialAudit {
+    /// Always: the whole suite ran, so a pass says something about the whole target.
+    Always,
+    /// Only when a response carried a credential: a filtered run keeps its selected cases,
+    /// but a leak it met is never dropped.
+    OnLeak,
+}
+
 /// Runs every case of `scenarios` under `access` (HTTP policy, login driver, concurrency):
-/// each case in its own sessions, the results in suite order whatever the finishing order.
+/// each case in its own sessions, the results in suite order whatever the finishing order,
+/// closed by the credential audit as `audit` says.
 pub async fn run(
     access: &Access,
     target: &str,
     scenarios: &[Scenario],
     catalogue: &Catalogue,
     vars: &Vars,
+    audit: CredentialAudit,
     progress: &mut (dyn FnMut(&CaseResult) + Send),
 ) -> RunResult {
     let started = Instant::now();
     let deadline = access.deadline.map(|d| tokio::time::Instant::now() + d);
     let planned = plan(scenarios, vars);
-    let mut cases = Vec::with_capacity(planned.len());
+    let scan = vars.credential_scan();
+    let mut cases = Vec::with_capacity(planned.len() + 1);
     for batch in batches(&planned) {
         // `buffered` runs up to `jobs` cases at once and yields them in suite order. (The
         // futures are collected first: a closure in the stream's type trips the `Send`
         // proof of callers that spawn this.)
         let futures: Vec<_> = batch
             .iter()
-            .map(|p| within_deadline(deadline, access, p, catalogue))
+            .map(|p| within_deadline(deadline, access, p, catalogue, &scan))
             .collect();
         let mut results = futures_util::stream::iter(futures).buffered(access.concurrency());
         while let Some(result) = results.next().await {
             progress(&result);
             cases.push(result);
         }
+    }
+    let closing = crate::scenario::audit::credential_audit(&cases, &scan, catalogue);
+    if audit == CredentialAudit::Always || closing.outcome == Outcome::Fail {
+        progress(&closing);
+        cases.push(closing);
     }
     RunResult {
         target: target.to_string(),
@@ -132,15 +151,16 @@ async fn within_deadline(
     access: &Access,
     planned: &Planned<'_>,
     catalogue: &Catalogue,
+    scan: &CredentialScan,
 ) -> CaseResult {
     let Some(deadline) = deadline else {
-        return run_case(access, planned, catalogue).await;
+        return run_case(access, planned, catalogue, scan).await;
     };
     let why = |what: &str| format!("{what}: the run's deadline passed (--deadline)");
     if tokio::time::Instant::now() >= deadline {
         return unjudged(planned, catalogue, Outcome::Error, why("not run"));
     }
-    match tokio::time::timeout_at(deadline, run_case(access, planned, catalogue)).await {
+    match tokio::time::timeout_at(deadline, run_case(access, planned, catalogue, scan)).await {
         Ok(result) => result,
         Err(_) => unjudged(
             planned,
@@ -185,7 +205,12 @@ fn new_result(planned: &Planned<'_>) -> CaseResult {
     }
 }
 
-async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue) -> CaseResult {
+async fn run_case(
+    access: &Access,
+    planned: &Planned<'_>,
+    catalogue: &Catalogue,
+    scan: &CredentialScan,
+) -> CaseResult {
     let started = Instant::now();
     let case = planned.case;
     let mut result = new_result(planned);
@@ -236,6 +261,7 @@ async fn run_case(access: &Access, planned: &Planned<'_>, catalogue: &Catalogue)
         };
         // The session learns the case's secrets so far, and the case those it met.
         session.http.redactor = redactor.clone();
+        session.http.credentials = scan.clone();
         let mut seen = execute(session, &step.action, &vars, access).await;
         // A value the target did not give: its own checks are judged (they say what was
         // seen), and the steps that needed it are blocked, not errors.

@@ -1,5 +1,6 @@
 //! Scenario files and the engine that runs them.
 
+pub mod audit;
 mod builtin;
 pub mod engine;
 pub mod model;

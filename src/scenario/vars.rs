@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::transcript::leaks::CredentialScan;
 use crate::transcript::redact::{Redactor, is_secret_name};
 
 /// Named values, newest first. Most are texts; captures keep their JSON type, so
@@ -131,6 +132,11 @@ impl Vars {
     }
 
     /// A redactor that knows every secret variable.
+    /// The credentials (client secrets, passwords) no response may carry.
+    pub fn credential_scan(&self) -> CredentialScan {
+        CredentialScan::new(self.0.iter().map(|(k, v)| (k.as_str(), text_of(v))))
+    }
+
     pub fn redactor(&self) -> Redactor {
         let mut r = Redactor::default();
         for (k, v) in &self.0 {

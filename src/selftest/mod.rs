@@ -21,7 +21,7 @@ use crate::exit::{EXIT_FAILED, EXIT_PASS, Stop};
 use crate::report::ReportError;
 use crate::report::model::RunResult;
 use crate::requirements::Catalogue;
-use crate::scenario::engine;
+use crate::scenario::engine::{self, CredentialAudit};
 use crate::scenario::model::Scenario;
 use crate::target::prepare::{Choice, PrepareError, prepare};
 use matrix::{CheckRef, FaultRow, Verdict, judge, not_passing};
@@ -153,6 +153,7 @@ async fn suite_with(
         scenarios,
         catalogue,
         &prepared.vars,
+        CredentialAudit::Always,
         &mut |_| {},
     )
     .await;

@@ -2,6 +2,7 @@
 //! target. The bottom of the house: nothing here imports from the rest of `src/`, and
 //! `http`, `flow`, `load` and `report` all build on it.
 
+pub mod leaks;
 pub mod redact;
 
 use serde::Serialize;
@@ -26,4 +27,8 @@ pub struct Exchange {
     pub error: Option<String>,
     /// Time to the whole body, in milliseconds (fractional).
     pub duration_ms: f64,
+    /// Credentials the response carried, by variable and place (never the value): see
+    /// [`leaks`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub credential_leaks: Vec<String>,
 }

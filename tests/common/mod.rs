@@ -255,6 +255,7 @@ impl Drop for ServerProcess {
 /// default access.
 pub async fn run_on_bundled(
     scenarios: &[smartcheck::scenario::model::Scenario],
+    audit: smartcheck::scenario::engine::CredentialAudit,
 ) -> smartcheck::report::model::RunResult {
     let server = reference_server::start(smartcheck::target::reference::bundled_config())
         .await
@@ -265,6 +266,7 @@ pub async fn run_on_bundled(
         scenarios,
         &smartcheck::requirements::Catalogue::builtin().unwrap(),
         &smartcheck::target::reference::vars(&server.state),
+        audit,
         &mut |_| {},
     )
     .await;

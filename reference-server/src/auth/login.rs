@@ -89,13 +89,20 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Form
         p.member = Some((member.patient_id.clone(), session.clone()));
     }
     let consent_action = format!("{}/consent", state.urls.issuer);
-    let mut res = Html(pages::consent_page(
-        &consent_action,
-        &tx,
-        client_name,
-        &pending,
-    ))
-    .into_response();
+    let mut page = pages::consent_page(&consent_action, &tx, client_name, &pending);
+    if state.faults.on(Fault::ConsentPageCarriesPassword) {
+        // The defect: the sign-in is carried to the consent form in hidden fields.
+        let carried = format!(
+            "<input type=\"hidden\" name=\"password\" value=\"{}\">",
+            crate::html::escape(password)
+        );
+        page = page.replacen(
+            "<input type=\"hidden\"",
+            &format!("{carried}<input type=\"hidden\""),
+            1,
+        );
+    }
+    let mut res = Html(page).into_response();
     let secure = if state.urls.root.starts_with("https:") {
         "; Secure"
     } else {
