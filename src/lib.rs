@@ -13,6 +13,7 @@
 //! ```
 
 pub mod check;
+pub mod clauses;
 pub mod console;
 pub mod exit;
 pub mod flow;

@@ -22,6 +22,7 @@ written).";
   smartcheck run --target targets/example.toml --out sandbox-report
   smartcheck run --scenario discovery --filter 'trailing slash' --fail-on warn
   smartcheck list                         # scenarios, cases and requirement ids
+  smartcheck list --clauses               # the clause audit per source document
   smartcheck load --threshold 'p95<300ms' # load test; out/latency.html, out/load.json
   smartcheck serve                        # the bundled reference server on 127.0.0.1:8080
   smartcheck serve --bind 127.0.0.1:0 --members 10000
@@ -36,7 +37,13 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// List the scenarios, their cases and the requirement ids they check.
-    List,
+    List {
+        /// Instead, the clause audit: per source document (RFCs, OpenID Connect, SMART, the
+        /// seeds) how many normative clauses are checked, not applicable or open, and the
+        /// open ones.
+        #[arg(long)]
+        clauses: bool,
+    },
     /// Run the conformance suite: against the bundled reference server (in-process,
     /// loopback) by default, or against a remote target described by a profile.
     #[command(after_help = format!("Examples:
@@ -198,10 +205,20 @@ struct LoadArgs {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::List => match (
+        Command::List { clauses } => match (
             smartcheck::scenario::builtin().map_err(|e| e.to_string()),
             smartcheck::requirements::Catalogue::builtin().map_err(|e| e.to_string()),
         ) {
+            (Ok(_), Ok(c)) if clauses => match smartcheck::clauses::builtin(&c) {
+                Ok(audits) => {
+                    print!("{}", smartcheck::clauses::render(&audits));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("smartcheck list: {e}");
+                    ExitCode::from(smartcheck::run::EXIT_USAGE)
+                }
+            },
             (Ok(s), Ok(c)) => {
                 print!("{}", smartcheck::list::render(&s, &c));
                 ExitCode::SUCCESS

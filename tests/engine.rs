@@ -39,14 +39,14 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     };
     // (cases, checks) per family: a check that silently disappears fails here.
     assert_eq!(count("discovery"), (4, 50));
-    assert_eq!(count("redirect-uri"), (23, 45));
-    assert_eq!(count("scopes"), (12, 57));
-    assert_eq!(count("plan-claims"), (15, 49));
-    assert_eq!(count("token-errors"), (9, 22));
+    assert_eq!(count("redirect-uri"), (28, 55));
+    assert_eq!(count("scopes"), (15, 70));
+    assert_eq!(count("plan-claims"), (15, 50));
+    assert_eq!(count("token-errors"), (12, 33));
     assert_eq!(count("client-assertion"), (2, 10));
     assert_eq!(count("id-token"), (2, 17));
-    assert_eq!(count("refresh"), (3, 12));
-    assert_eq!(count("revocation"), (6, 20));
+    assert_eq!(count("refresh"), (5, 18));
+    assert_eq!(count("revocation"), (6, 24));
     assert_eq!(count("compartment"), (10, 32));
     assert_eq!(count("everything"), (4, 20));
     assert_eq!(count("input"), (9, 18));
@@ -54,7 +54,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("patient-keys"), (3, 13));
     assert_eq!(count("portal"), (9, 41));
     assert_eq!(count("credential-audit"), (1, 10));
-    assert_eq!(result.cases.len(), 121);
+    assert_eq!(result.cases.len(), 134);
     // Every requirement in the catalogue is checked at least once.
     let catalogue = Catalogue::builtin().unwrap();
     for r in &catalogue.requirements {

@@ -223,6 +223,11 @@ fn outline(html: &Html) -> String {
                     out.push(format!("  requirement {id}: {checks} checks, {verdict}"));
                 }
             }
+            "clauses" => {
+                for tr in section.select(&sel("tr[id]")) {
+                    out.push(format!("  {}", row(tr)));
+                }
+            }
             "cases" => {
                 let buttons: Vec<String> =
                     section.select(&sel("#filter button")).map(squash).collect();
@@ -288,7 +293,10 @@ async fn results_json_and_the_html_outline_of_the_builtin_suite() {
         .select(&sel("main > section"))
         .filter_map(|s| s.value().id())
         .collect();
-    assert_eq!(ids, ["verdict", "families", "requirements", "cases"]);
+    assert_eq!(
+        ids,
+        ["verdict", "families", "requirements", "clauses", "cases"]
+    );
     assert_eq!(
         html.select(&sel("details.case")).count(),
         run.cases.len(),

@@ -30,8 +30,18 @@ pub enum Fault {
     RedirectOnBadUri,
     /// The `state` is not returned on the redirect.
     StateNotEchoed,
+    /// The `state` is echoed into the redirect without percent-encoding.
+    StateNotEncoded,
+    /// An unknown client_id gets a redirect (with an error) to the redirect_uri it names.
+    RedirectForUnknownClient,
+    /// Any response_type is served as `code`.
+    ResponseTypeNotChecked,
     /// A resource-specific patient scope (`patient/Patient.rs`) is accepted.
     ScopeResourceSpecificAccepted,
+    /// Scopes are matched ignoring case (`Patient/*.rs` read as `patient/*.rs`).
+    ScopeCaseInsensitive,
+    /// The scope must be the documented one in its documented order.
+    ScopeOrderSensitive,
     /// Write scopes (`patient/*.cruds`, `patient/*.*`) are accepted.
     ScopeWriteAccepted,
     /// User-level scopes (`user/*.rs`) are accepted.
@@ -55,6 +65,14 @@ pub enum Fault {
     // Token endpoint.
     /// An authorization code can be exchanged more than once.
     CodeReusable,
+    /// The code exchange and refresh trust the client they name: a wrong or missing secret is not refused.
+    GrantTrustsNamedClient,
+    /// A code issued to one client can be redeemed by another.
+    CodeNotBoundToClient,
+    /// Refresh issues a new refresh token but the old one keeps working.
+    RefreshRotatedOldKept,
+    /// A replayed code is refused but the tokens of its first exchange keep working.
+    CodeReplayKeepsTokens,
     /// An authorization code never expires.
     CodeNeverExpires,
     /// The code exchange does not compare redirect_uri with the authorization request's.
@@ -79,6 +97,9 @@ pub enum Fault {
     TokenResponseWithoutPatient,
     /// Introspection says every token is active.
     IntrospectionAlwaysActive,
+    /// Introspection describes a refresh token by its expiry only, so one whose grant was
+    /// revoked still reads active.
+    IntrospectionIgnoresRevokedGrant,
     /// The id_token is signed with a key that is not in the JWKS.
     IdTokenForeignKey,
     /// The id_token's `aud` is not the client.
@@ -209,6 +230,7 @@ impl Fault {
             TokenErrorsNotJson => &["TOKEN-ERRORS"],
             TokenResponseWithoutPatient => &["TOKEN-RESPONSE"],
             IntrospectionAlwaysActive => &["INTROSPECT"],
+            IntrospectionIgnoresRevokedGrant => &["INTROSPECT"],
             PatientAccessWithoutPatientClaim => &["GW-PA-CLAIMS"],
             SearchNotSearchset => &["FHIR-READ-SEARCH"],
             DirectoryTypeMissing => &["FHIR-DIRECTORY"],
@@ -224,7 +246,15 @@ impl Fault {
             | ScopeSilentlyWidened => &["AUTHZ-SCOPE-POLICY"],
             WrongPasswordAccepted => &["AUTHZ-LOGIN"],
             DirectoryAppAuthorizeAllowed => &["AUTHZ-UNAUTHORIZED-CLIENT", "TOKEN-PLAN-GRANT"],
-            CodeReusable => &["CODE-SINGLE-USE"],
+            // A code that works twice also leaves the first exchange's tokens working.
+            CodeReusable => &["CODE-SINGLE-USE", "CODE-REPLAY-REVOKES"],
+            CodeReplayKeepsTokens => &["CODE-REPLAY-REVOKES"],
+            RefreshRotatedOldKept => &["REFRESH-ROTATION"],
+            GrantTrustsNamedClient => &["TOKEN-CLIENT-AUTH"],
+            CodeNotBoundToClient => &["CODE-BINDING"],
+            ScopeCaseInsensitive | ScopeOrderSensitive => &["AUTHZ-SCOPE-POLICY"],
+            StateNotEncoded | ResponseTypeNotChecked => &["AUTHZ-PARAMS"],
+            RedirectForUnknownClient => &["AUTHZ-NO-REDIRECT-ON-BAD-URI"],
             CodeNeverExpires => &["CODE-LIFETIME"],
             CodeNotBoundToRedirectUri | PkceNotVerified => &["CODE-BINDING"],
             InvalidClientAsBadRequest => &["TOKEN-CLIENT-AUTH"],
@@ -236,10 +266,15 @@ impl Fault {
             IdTokenForeignKey | IdTokenWrongAudience => &["TOKEN-ID-TOKEN"],
             ClientCredentialsForPatientApp => &["TOKEN-PLAN-GRANT"],
             PatientClaimOnSystemToken => &["TOKEN-CC-SCOPE", "GW-PD-CLAIMS"],
-            RefreshAfterRevocation => &["MEMBER-REVOKE", "REVOKE", "TOKEN-REFRESH"],
+            RefreshAfterRevocation => &[
+                "MEMBER-REVOKE",
+                "REVOKE",
+                "TOKEN-REFRESH",
+                "CODE-REPLAY-REVOKES",
+            ],
             RefreshNotBoundToClient => &["TOKEN-REFRESH"],
             ExpiredTokenAccepted | MissingWwwAuthenticate => &["GW-401"],
-            RevokedTokenAccepted => &["GW-401", "MEMBER-REVOKE", "REVOKE"],
+            RevokedTokenAccepted => &["GW-401", "MEMBER-REVOKE", "REVOKE", "CODE-REPLAY-REVOKES"],
             PlanNotChecked => &["GW-PLAN", "PORTAL-PLAN"],
             // The same read path serves the patient-generated credentials profile.
             OtherPatientDataReturned => &["GW-COMPARTMENT", "PKEYS-SCOPE"],

@@ -127,6 +127,19 @@ pub fn grant_with(
 
 /// What a server with the scope faults in `faults` reads `scope` as (`None`: dropped).
 fn lenient(scope: &str, faults: &FaultSwitches) -> Option<String> {
+    if faults.on(Fault::ScopeCaseInsensitive) {
+        // Fault: scopes matched ignoring case (RFC 6749 3.3 makes them case-sensitive), so
+        // `Patient/*.rs` is read as `patient/*.rs`. (fhirUser keeps its documented case.)
+        let lower = scope.to_ascii_lowercase();
+        let folded = if lower == "fhiruser" {
+            "fhirUser"
+        } else {
+            &lower
+        };
+        if folded != scope {
+            return lenient(folded, faults);
+        }
+    }
     if let Some(rest) = scope.strip_prefix("user/")
         && faults.on(Fault::ScopeUserLevelAccepted)
     {

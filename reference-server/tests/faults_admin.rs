@@ -36,7 +36,10 @@ async fn faults_are_listed_and_switched_through_the_admin_endpoint() {
         .find(|f| f["name"] == "code-reusable")
         .unwrap();
     assert_eq!(reusable["on"], true);
-    assert_eq!(reusable["requirements"], json!(["CODE-SINGLE-USE"]));
+    assert_eq!(
+        reusable["requirements"],
+        json!(["CODE-SINGLE-USE", "CODE-REPLAY-REVOKES"])
+    );
 
     let res = http()
         .put(&url)

@@ -1,6 +1,7 @@
 //! `report.html`: one self-contained page (inline CSS and JS, no external URL) from the tera
 //! template `reports/report.html.tera`: the verdict first, the run's parameters, counts per
-//! family and per requirement (uncovered requirements marked), then every case, failures
+//! family and per requirement (uncovered requirements marked), the clause audit of each
+//! source (checked clauses held or not in this run, not applicable, open), then every case, failures
 //! first, with its checks and its steps' redacted transcripts.
 //!
 //! Everything the template shows is prepared here as plain views; tera escapes every value
@@ -12,6 +13,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::ReportError;
+use super::clause_rows::clause_rows;
 
 use super::model::{CaseResult, CheckResult, Exchange, Outcome, RunResult, StepResult, Tally};
 use crate::requirements::{Catalogue, Severity};
@@ -110,6 +112,16 @@ pub fn write_html(run: &RunResult, catalogue: &Catalogue) -> Result<String, Repo
     ctx.insert("run", run);
     ctx.insert("summary", &summary(run, &requirements));
     ctx.insert("families", &families);
+    // The clause audit is built in and tested; a catalogue it does not fit (a user's own)
+    // leaves the section out rather than the report.
+    let audits = crate::clauses::builtin(catalogue).unwrap_or_default();
+    let verdict = |id: &str| {
+        requirements
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(|r| r.verdict)
+    };
+    ctx.insert("clauses", &clause_rows(&audits, verdict));
     ctx.insert("requirements", &requirements);
     ctx.insert("cases", &cases(run, &order));
     tera.render("report.html", &ctx)

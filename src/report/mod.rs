@@ -1,5 +1,6 @@
 //! The results model every reporter reads, and one module per format.
 
+pub mod clause_rows;
 pub mod html;
 pub mod json;
 pub mod junit;

@@ -128,6 +128,15 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                     "too many pages or redirects",
                 ),
                 want("mutated redirect URI", "fail", "location: present"),
+                want("unknown client_id", "fail", "location: present"),
+                want("missing client_id", "fail", "location: present"),
+                // A redirect, but to the authorization endpoint itself, without the error.
+                want("response_type", "fail", "wanted matches"),
+                want(
+                    "state with reserved characters",
+                    "error",
+                    "too many pages or redirects",
+                ),
                 want("aud parameter", "error", "too many pages or redirects"),
                 want("wrong password", "error", "too many pages or redirects"),
                 want("consent denied", "error", "too many pages or redirects"),

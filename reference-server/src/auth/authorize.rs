@@ -37,6 +37,16 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
         Err(e) => return param_page(&e),
     };
     let Some(client) = state.client(client_id) else {
+        if state.faults.on(Fault::RedirectForUnknownClient)
+            && let Ok(Some(uri)) = params.single("redirect_uri")
+        {
+            // Fault: the error is sent to a redirect_uri no client registered (RFC 6749
+            // 4.1.2.1: MUST NOT redirect when the client is unknown), an open redirector.
+            return found(&redirect::with_params(
+                uri,
+                &[("error", "unauthorized_client")],
+            ));
+        }
         return error_page(
             StatusCode::BAD_REQUEST,
             "invalid_client",
@@ -90,6 +100,8 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
     match params.single("response_type").ok().flatten() {
         None => return fail("invalid_request", "response_type is required"),
         Some("code") => {}
+        // Fault: any response_type is served as `code`.
+        Some(_) if state.faults.on(Fault::ResponseTypeNotChecked) => {}
         Some(_) => {
             return fail(
                 "unsupported_response_type",
@@ -111,6 +123,11 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
         Some(Err(e)) => return fail("invalid_scope", &e.to_string()),
         Some(Ok(s)) => s,
     };
+    if state.faults.on(Fault::ScopeOrderSensitive) && requested != plan.scopes {
+        // Fault: the scope compared as one string with the documented one, so the same
+        // scopes in another order are refused (RFC 6749 3.3: their order does not matter).
+        return fail("invalid_scope", "scope must be exactly the documented one");
+    }
     let granted = match scope::grant_with(&requested, plan, &state.faults) {
         Ok(g) => g,
         Err(e) => return fail("invalid_scope", &e.to_string()),

@@ -158,6 +158,27 @@ fn check_credentials<'r>(
     }
 }
 
+/// The registered client a request names (the Basic user name, else the body's client_id),
+/// its credentials unchecked: only for fault `GrantTrustsNamedClient`.
+pub fn claimed<'s>(
+    state: &'s AppState,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Option<Cow<'s, Client>> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| parse_basic(v.as_bytes()))
+        .map(|(id, _)| id);
+    let id = basic.or_else(|| {
+        params
+            .single("client_id")
+            .ok()
+            .flatten()
+            .map(str::to_string)
+    })?;
+    state.registry.client(&id).map(Cow::Borrowed)
+}
+
 /// `Basic base64(urlencode(id) ":" urlencode(secret))` -> (id, secret).
 pub fn parse_basic(value: &[u8]) -> Option<(String, String)> {
     let text = std::str::from_utf8(value).ok()?;

@@ -61,7 +61,10 @@ fn describe(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Va
     }
     let refresh = state.tokens.refresh.get(token).map(|r| r.clone());
     if let Some(r) = refresh.filter(|r| {
-        r.client_id == client.id && r.expires_at > now() && state.tokens.grant_active(r.grant_id)
+        r.client_id == client.id
+            && r.expires_at > now()
+            && (state.tokens.grant_active(r.grant_id)
+                || state.faults.on(Fault::IntrospectionIgnoresRevokedGrant))
     }) {
         return Ok(json!({
             "active": true,

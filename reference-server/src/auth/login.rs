@@ -195,10 +195,17 @@ pub async fn consent(
         pairs.push(("error", "access_denied"));
         pairs.push(("error_description", "the member denied access"));
     }
+    let mut location = redirect::with_params(&pending.redirect_uri, &pairs);
     if let Some(s) = echoed_state_with(&pending, &state.faults) {
-        pairs.push(("state", s));
+        if state.faults.on(Fault::StateNotEncoded) {
+            // Fault: the state pasted into the URL as it came, so `&`, `#`, `+` and `%`
+            // in it change what the client reads back.
+            location.push_str(&format!("&state={s}"));
+        } else {
+            location = redirect::with_params(&location, &[("state", s)]);
+        }
     }
-    found(&redirect::with_params(&pending.redirect_uri, &pairs))
+    found(&location)
 }
 
 /// The member's password, compared in constant time with the one presented.

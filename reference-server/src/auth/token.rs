@@ -101,7 +101,21 @@ fn exchange(
     env: Environment,
 ) -> Result<Value, OAuthError> {
     let params = form(headers, body)?;
-    let client = client_auth::authenticate_in(state, headers, &params, env)?;
+    let client = match client_auth::authenticate_in(state, headers, &params, env) {
+        Ok(c) => c,
+        // Fault `GrantTrustsNamedClient`: a code exchange or refresh is trusted on the
+        // client it names (Basic user name or body client_id), its secret unchecked.
+        Err(e)
+            if state.faults.on(Fault::GrantTrustsNamedClient)
+                && matches!(
+                    params.single("grant_type")?,
+                    Some("authorization_code" | "refresh_token")
+                ) =>
+        {
+            client_auth::claimed(state, headers, &params).ok_or(e)?
+        }
+        Err(e) => return Err(e),
+    };
     let client = &*client;
     let grant = match params.single("grant_type")? {
         None => return Err(OAuthError::invalid_request("grant_type is required")),
@@ -145,16 +159,19 @@ fn authorization_code(
             state.tokens.codes.get_mut(code).ok_or_else(|| {
                 OAuthError::invalid_grant("unknown or expired authorization code")
             })?;
-        if entry.client_id != client.id {
+        if entry.client_id != client.id && !state.faults.on(Fault::CodeNotBoundToClient) {
             return Err(OAuthError::invalid_grant(
                 "the code was issued to another client",
             ));
         }
         if token_rules::is_replay_with(&entry, &state.faults) {
-            // RFC 6749 4.1.2: a replayed code revokes the tokens it issued.
+            // RFC 6749 4.1.2: a replayed code revokes the tokens it issued (fault
+            // `CodeReplayKeepsTokens`: it does not).
             let grant = entry.grant_id;
             drop(entry);
-            state.tokens.revoke_grant(grant);
+            if !state.faults.on(Fault::CodeReplayKeepsTokens) {
+                state.tokens.revoke_grant(grant);
+            }
             return Err(OAuthError::invalid_grant(
                 "the code was already used; its tokens are revoked",
             ));
@@ -386,7 +403,15 @@ fn refresh(
     );
     state.tokens.access.insert(access_token.clone(), access);
     // The refresh token is not rotated; no new id_token on refresh (OIDC Core 12.2 allows
-    // omitting it, and it keeps refresh cheap under load).
+    // omitting it, and it keeps refresh cheap under load). Fault `RefreshRotatedOldKept`:
+    // a new refresh token is issued and the old one still works.
+    let token = if state.faults.on(Fault::RefreshRotatedOldKept) {
+        let rotated = env.new_token();
+        state.tokens.refresh.insert(rotated.clone(), stored.clone());
+        rotated
+    } else {
+        token.to_string()
+    };
     Ok(json!({
         "access_token": access_token,
         "token_type": "Bearer",
