@@ -329,10 +329,13 @@ mod tests {
             );
             assert!(docs.contains(&row), "docs/clauses.md lacks `{row}`");
         }
-        let all = builtin(&catalogue()).unwrap().iter().fold((0, 0, 0), |t, a| {
-            let c = a.counts();
-            (t.0 + c.checked, t.1 + c.not_applicable, t.2 + c.open)
-        });
+        let all = builtin(&catalogue())
+            .unwrap()
+            .iter()
+            .fold((0, 0, 0), |t, a| {
+                let c = a.counts();
+                (t.0 + c.checked, t.1 + c.not_applicable, t.2 + c.open)
+            });
         let summary = format!(
             "({} clauses: {} checked, {} not applicable, {} open)",
             all.0 + all.1 + all.2,

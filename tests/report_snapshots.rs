@@ -38,6 +38,11 @@ static NORMALISE: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             "[datetime]",
         ),
         (r"\btx=[A-Za-z0-9_%.~-]+", "tx=[tx]"),
+        // The run's PKCE challenge (fresh each run).
+        (
+            r"\bcode_challenge=[A-Za-z0-9_-]{43}\b",
+            "code_challenge=[challenge]",
+        ),
         // A patient-generated pair's random id.
         (
             r"/patient-keys/credentials/[A-Za-z0-9_-]+",

@@ -77,6 +77,10 @@ pub enum Fault {
     CodeNeverExpires,
     /// The code exchange does not compare redirect_uri with the authorization request's.
     CodeNotBoundToRedirectUri,
+    /// A code issued with a PKCE challenge is exchanged without any code_verifier.
+    PkceVerifierOptional,
+    /// A code issued without a PKCE challenge is exchanged with a code_verifier (a downgrade).
+    PkceDowngradeAccepted,
     /// The PKCE code_verifier is not checked.
     PkceNotVerified,
     /// A failed client authentication is 400 without `WWW-Authenticate`.
@@ -100,6 +104,8 @@ pub enum Fault {
     /// Introspection describes a refresh token by its expiry only, so one whose grant was
     /// revoked still reads active.
     IntrospectionIgnoresRevokedGrant,
+    /// The id_token's fhirUser names a URL where the member's Patient is not served.
+    IdTokenFhirUserWrongBase,
     /// The id_token is signed with a key that is not in the JWKS.
     IdTokenForeignKey,
     /// The id_token's `aud` is not the client.
@@ -251,7 +257,9 @@ impl Fault {
             CodeReplayKeepsTokens => &["CODE-REPLAY-REVOKES"],
             RefreshRotatedOldKept => &["REFRESH-ROTATION"],
             GrantTrustsNamedClient => &["TOKEN-CLIENT-AUTH"],
-            CodeNotBoundToClient => &["CODE-BINDING"],
+            CodeNotBoundToClient | PkceVerifierOptional | PkceDowngradeAccepted => {
+                &["CODE-BINDING"]
+            }
             ScopeCaseInsensitive | ScopeOrderSensitive => &["AUTHZ-SCOPE-POLICY"],
             StateNotEncoded | ResponseTypeNotChecked => &["AUTHZ-PARAMS"],
             RedirectForUnknownClient => &["AUTHZ-NO-REDIRECT-ON-BAD-URI"],
@@ -263,7 +271,9 @@ impl Fault {
             | ClientAssertionExpiryUnchecked
             | ClientAssertionReplayAccepted => &["TOKEN-CLIENT-ASSERTION"],
             TokenCacheHeadersMissing => &["TOKEN-NO-STORE"],
-            IdTokenForeignKey | IdTokenWrongAudience => &["TOKEN-ID-TOKEN"],
+            IdTokenForeignKey | IdTokenWrongAudience | IdTokenFhirUserWrongBase => {
+                &["TOKEN-ID-TOKEN"]
+            }
             ClientCredentialsForPatientApp => &["TOKEN-PLAN-GRANT"],
             PatientClaimOnSystemToken => &["TOKEN-CC-SCOPE", "GW-PD-CLAIMS"],
             RefreshAfterRevocation => &[

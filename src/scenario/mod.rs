@@ -6,6 +6,7 @@ pub mod engine;
 pub mod model;
 pub mod mutations;
 pub mod parse;
+pub mod pkce;
 mod steps;
 pub mod vars;
 

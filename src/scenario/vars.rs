@@ -117,9 +117,17 @@ impl Vars {
     }
 
     /// These variables plus those derived from them: the near misses of the registered
-    /// redirect URIs (`{redirect_uri_upper_host}`, ... see `scenario::mutations`).
+    /// redirect URIs (`{redirect_uri_upper_host}`, ... see `scenario::mutations`) and the
+    /// run's PKCE pair (`{pkce_verifier}`, `{pkce_challenge}`: `scenario::pkce`).
     pub fn with_derived(&self) -> Vars {
         let mut all = self.clone();
+        if all.get("pkce_verifier").is_none() {
+            let (verifier, challenge) = super::pkce::pair();
+            all.0
+                .push(("pkce_verifier".into(), Value::String(verifier)));
+            all.0
+                .push(("pkce_challenge".into(), Value::String(challenge)));
+        }
         if let Some(uri) = self.text("redirect_uri") {
             let slash = self.text("redirect_uri_slash");
             for (name, value) in super::mutations::redirect_mutations(&uri, slash.as_deref()) {

@@ -59,6 +59,7 @@ pub fn is_secret_name(name: &str) -> bool {
         || name.ends_with("_token")
         || name == "code"
         || name.ends_with("_code")
+        || name.ends_with("verifier")
 }
 
 /// Whether a header carries credentials (never written).

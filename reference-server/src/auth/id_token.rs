@@ -13,6 +13,16 @@ use crate::state::AppState;
 use crate::tokens::AuthorizationCode;
 use crate::urls::Urls;
 
+/// The base of the `fhirUser` URL: the Patient Access base. Fault `IdTokenFhirUserWrongBase`:
+/// the server's root, where no Patient is served (a proxy's internal URL leaking out).
+fn fhir_user_base(state: &AppState) -> &str {
+    if state.faults.on(Fault::IdTokenFhirUserWrongBase) {
+        &state.urls.root
+    } else {
+        &state.urls.patient_access
+    }
+}
+
 /// The signed id_token for the member of `code`, issued to `client` at `now`.
 pub fn issue(
     state: &AppState,
@@ -26,7 +36,7 @@ pub fn issue(
         "aud": audience_with(client, &state.urls, &state.faults),
         "exp": now.saturating_add(state.config.access_token_ttl),
         "iat": now,
-        "fhirUser": format!("{}/Patient/{}", state.urls.patient_access, code.patient_id),
+        "fhirUser": format!("{}/Patient/{}", fhir_user_base(state), code.patient_id),
     });
     if let Some(n) = &code.nonce {
         claims["nonce"] = json!(n);

@@ -199,12 +199,16 @@ fn authorization_code(
                 ));
             }
         }
+        // Fault `PkceVerifierOptional`: a missing verifier is not asked for.
+        (Some(_), None) if state.faults.on(Fault::PkceVerifierOptional) => {}
         (Some(_), None) => {
             return Err(OAuthError::invalid_grant(
                 "code_verifier is required (PKCE)",
             ));
         }
-        // OAuth 2.1 4.1.3: a verifier for a code issued without a challenge is refused.
+        // RFC 9700 2.1.1 (and OAuth 2.1 4.1.3): a verifier for a code issued without a
+        // challenge is refused, or PKCE could be downgraded. Fault `PkceDowngradeAccepted`.
+        (None, Some(_)) if state.faults.on(Fault::PkceDowngradeAccepted) => {}
         (None, Some(_)) => {
             return Err(OAuthError::invalid_grant(
                 "no code_challenge was sent for this code",

@@ -90,6 +90,9 @@ const provider = new Provider(issuer, {
     return member ? { patient: member.patient } : undefined;
   },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  // SMART App Launch 2.0.0 requires PKCE (S256) of every app, confidential ones included:
+  // this server insists on it, the stricter legitimate choice the suite must not fail.
+  pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
     introspection: { enabled: true },
