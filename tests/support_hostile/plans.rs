@@ -130,8 +130,9 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 want("mutated redirect URI", "fail", "location: present"),
                 want("unknown client_id", "fail", "location: present"),
                 want("missing client_id", "fail", "location: present"),
-                // A redirect, but to the authorization endpoint itself, without the error.
-                want("response_type", "fail", "wanted matches"),
+                // Error redirects go through the login driver (RFC 9700 4.11.2), which
+                // gives up on the loop.
+                want("response_type", "error", "too many pages or redirects"),
                 want(
                     "state with reserved characters",
                     "error",
@@ -140,8 +141,11 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 want("aud parameter", "error", "too many pages or redirects"),
                 want("wrong password", "error", "too many pages or redirects"),
                 want("consent denied", "error", "too many pages or redirects"),
-                // A redirect, but to the authorization endpoint itself, not with the error.
-                want("PKCE method plain refused", "warn", "error"),
+                want(
+                    "PKCE method plain refused",
+                    "error",
+                    "too many pages or redirects",
+                ),
             ],
             extra: none,
         },
