@@ -101,6 +101,8 @@ pub enum Fault {
     TokenResponseWithoutPatient,
     /// Introspection says every token is active.
     IntrospectionAlwaysActive,
+    /// Introspection answers a caller without any credentials.
+    IntrospectionUnauthenticated,
     /// Introspection describes a refresh token by its expiry only, so one whose grant was
     /// revoked still reads active.
     IntrospectionIgnoresRevokedGrant,
@@ -236,7 +238,7 @@ impl Fault {
             TokenErrorsNotJson => &["TOKEN-ERRORS"],
             TokenResponseWithoutPatient => &["TOKEN-RESPONSE"],
             IntrospectionAlwaysActive => &["INTROSPECT"],
-            IntrospectionIgnoresRevokedGrant => &["INTROSPECT"],
+            IntrospectionIgnoresRevokedGrant | IntrospectionUnauthenticated => &["INTROSPECT"],
             PatientAccessWithoutPatientClaim => &["GW-PA-CLAIMS"],
             SearchNotSearchset => &["FHIR-READ-SEARCH"],
             DirectoryTypeMissing => &["FHIR-DIRECTORY"],

@@ -31,7 +31,24 @@ pub async fn introspect(
 
 fn describe(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Value, OAuthError> {
     let params = form(headers, body)?;
-    let client = client_auth::authenticate(state, headers, &params)?;
+    let client = match client_auth::authenticate(state, headers, &params) {
+        Ok(c) => c,
+        // Fault `IntrospectionUnauthenticated`: a caller without credentials is answered as
+        // the client the token was issued to (RFC 7662 2.1 requires authorization, against
+        // token scanning).
+        Err(_)
+            if state.faults.on(Fault::IntrospectionUnauthenticated)
+                && !headers.contains_key(axum::http::header::AUTHORIZATION) =>
+        {
+            let token = params.single("token").ok().flatten().unwrap_or_default();
+            let owner = state.tokens.live_access(token).map(|a| a.client_id.clone());
+            match owner.and_then(|id| state.registry.client(&id)) {
+                Some(c) => std::borrow::Cow::Borrowed(c),
+                None => return Ok(inactive()),
+            }
+        }
+        Err(e) => return Err(e),
+    };
     let token = params
         .single("token")?
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
