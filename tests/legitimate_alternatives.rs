@@ -1,0 +1,100 @@
+//! Legitimate alternatives pass: a server that made another choice the seeds and RFCs allow
+//! is judged on the built-in checks themselves, step by step, with no server at all.
+
+use smartcheck::scenario::builtin;
+
+/// The checks of `case`'s step `step` (from 1) in the built-in suite.
+fn checks_of(case: &str, step: usize) -> Vec<smartcheck::check::Check> {
+    let scenarios = builtin().unwrap();
+    let case = scenarios
+        .iter()
+        .flat_map(|s| &s.cases)
+        .find(|c| c.name == case)
+        .unwrap_or_else(|| panic!("no case {case}"));
+    case.steps[step - 1].checks.clone()
+}
+
+/// Judges `checks` on `seen`: none may fail (each holds or does not apply).
+fn none_fails(checks: &[smartcheck::check::Check], seen: &smartcheck::check::Observed) -> usize {
+    use smartcheck::check::{NoLookup, Verdict, eval_check};
+    let mut applied = 0;
+    for check in checks {
+        match eval_check(check, seen, &NoLookup) {
+            Verdict::Fails(d) => panic!("{check} fails on a legitimate answer: {d}"),
+            Verdict::Holds => applied += 1,
+            Verdict::NotApplicable(_) => {}
+        }
+    }
+    applied
+}
+
+/// A server that made the other legitimate choice passes: it refuses the seed example's extra
+/// `openid fhirUser` on client credentials (RFC 6749 5.2 invalid_scope), it sends no
+/// Cache-Control on an error that carries no token (RFC 6749 5.1 binds token responses), or it
+/// signs its id_token without a `kid` while its JWKS holds one key (OIDC Core 10.1).
+#[test]
+fn legitimate_alternatives_pass() {
+    use smartcheck::check::{Observed, SummaryKind};
+    let json = |status: u16, body: &str| {
+        Observed::response(status, Default::default(), body.as_bytes().to_vec())
+    };
+    let refused = json(400, r#"{"error": "invalid_scope"}"#);
+    let applied = none_fails(
+        &checks_of("Provider Directory token on both APIs", 1),
+        &refused,
+    );
+    assert_eq!(applied, 4, "status, error, no patient, no refresh token");
+    // ...and a subtly wrong one does not: granting the extra scopes widens the token.
+    let widened = json(
+        200,
+        r#"{"access_token": "t", "scope": "openid fhirUser system/*.rs"}"#,
+    );
+    let checks = checks_of("Provider Directory token on both APIs", 1);
+    let judged = checks
+        .iter()
+        .map(|c| smartcheck::check::eval_check(c, &widened, &smartcheck::check::NoLookup));
+    assert_eq!(
+        judged
+            .filter(|v| matches!(v, smartcheck::check::Verdict::Fails(_)))
+            .count(),
+        1,
+        "the granted scope is judged"
+    );
+
+    let mut bad_secret = json(401, r#"{"error": "invalid_client"}"#);
+    bad_secret
+        .headers
+        .insert("www-authenticate", "Basic realm=\"token\"".parse().unwrap());
+    let case = "bad client credentials: wrong secret";
+    let checks = checks_of(case.split(':').next().unwrap(), 1);
+    let no_store: Vec<_> = checks
+        .into_iter()
+        .filter(|c| c.requirement == "TOKEN-NO-STORE")
+        .collect();
+    assert_eq!(
+        none_fails(&no_store, &bad_secret),
+        0,
+        "not applicable to an error"
+    );
+
+    let key = reference_server::keys::SigningKey::generate().unwrap();
+    let pem = key.to_pkcs8_pem().unwrap();
+    let encoding = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    let token = jsonwebtoken::encode(&header, &serde_json::json!({"sub": "s"}), &encoding).unwrap();
+    let summary = smartcheck::flow::id_token::inspect(&token, key.jwks(), 0);
+    let seen = Observed::summary(SummaryKind::Jwt, 200, summary);
+    let kid_rules: Vec<_> = checks_of("id_token of a member login", 3)
+        .into_iter()
+        .filter(|c| {
+            let q = c.assertion.query.to_string();
+            q.contains("kid") || q == "jwt signature_valid" || q == "jwt alg"
+        })
+        .collect();
+    assert_eq!(kid_rules.len(), 3);
+    assert_eq!(
+        none_fails(&kid_rules, &seen),
+        1,
+        "only the signature applies, and holds"
+    );
+}
