@@ -47,14 +47,15 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("id-token"), (2, 20));
     assert_eq!(count("refresh"), (5, 18));
     assert_eq!(count("revocation"), (7, 25));
-    assert_eq!(count("compartment"), (10, 32));
-    assert_eq!(count("everything"), (4, 20));
+    assert_eq!(count("compartment"), (8, 28));
+    assert_eq!(count("everything"), (8, 42));
+    assert_eq!(count("data-paths"), (21, 101));
     assert_eq!(count("input"), (9, 18));
     assert_eq!(count("app-id"), (9, 14));
     assert_eq!(count("patient-keys"), (3, 13));
     assert_eq!(count("portal"), (9, 41));
     assert_eq!(count("credential-audit"), (1, 10));
-    assert_eq!(result.cases.len(), 137);
+    assert_eq!(result.cases.len(), 160);
     // Every requirement in the catalogue is checked at least once.
     let catalogue = Catalogue::builtin().unwrap();
     for r in &catalogue.requirements {
@@ -203,14 +204,14 @@ async fn cases_needing_what_the_target_lacks_are_skipped_not_passed() {
         .iter()
         .filter(|c| c.outcome == Outcome::Skip)
         .collect();
-    assert_eq!(skipped.len(), 4, "{skipped:#?}");
+    assert_eq!(skipped.len(), 5, "{skipped:#?}");
     for c in &skipped {
         assert!(c.reason.as_deref().unwrap().contains("does not provide"));
         assert!(c.checks.iter().all(|k| k.outcome == Outcome::Skip));
         assert!(c.steps.is_empty(), "a skipped case sends nothing");
     }
     let tally = result.tally();
-    assert_eq!((tally.skip, tally.pass), (4, result.cases.len() - 4));
+    assert_eq!((tally.skip, tally.pass), (5, result.cases.len() - 5));
     assert_eq!(result.outcome(), Outcome::Skip);
     s.shutdown().await;
 }

@@ -87,6 +87,53 @@ async fn loops_foreign_links_duplicates_and_strangers_are_reported() {
     assert_eq!(summary["outside_compartment"], 1);
 }
 
+/// A relative `next` is counted and followed (resolved against the page's URL); a
+/// scheme-relative one to another host is a foreign link, never fetched. Included resources
+/// do not count against the page size, and the types seen are listed.
+#[tokio::test]
+async fn relative_links_are_followed_and_includes_are_not_matches() {
+    let page = |next: Option<&str>, entries: Vec<Value>| {
+        let mut b = bundle(next.map(str::to_string), vec![]);
+        b["entry"] = Value::Array(entries);
+        axum::Json(b)
+    };
+    let matched = |id: &str| {
+        json!({"resource": {"resourceType": "Coverage", "id": id,
+               "beneficiary": {"reference": "Patient/p"}}, "search": {"mode": "match"}})
+    };
+    let included = json!({"resource": {"resourceType": "Organization", "id": "o"},
+                          "search": {"mode": "include"}});
+    let app = Router::new()
+        .route(
+            "/fhir/Coverage",
+            get(move || {
+                let (a, b, i) = (matched("a"), matched("b"), included.clone());
+                async move { page(Some("Coverage-2?x=1"), vec![a, b, i]) }
+            }),
+        )
+        .route(
+            "/fhir/Coverage-2",
+            get(move || async move { page(Some("//foreign.invalid/steal"), vec![matched("c")]) }),
+        );
+    let root = serve(app).await;
+    let summary = walk(
+        &mut Session::new(Default::default()).unwrap(),
+        &format!("{root}/fhir/Coverage").parse().unwrap(),
+        "t",
+        "p",
+        50,
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary["pages"], 2, "{summary}");
+    assert_eq!(summary["relative_next"], 2);
+    assert_eq!(summary["foreign_next"], 1);
+    assert_eq!(summary["largest_page"], 2, "the include is not a match");
+    assert_eq!(summary["resources"], 4);
+    assert_eq!(summary["first_status"], 200);
+    assert_eq!(summary["types"], json!(["Coverage", "Organization"]));
+}
+
 #[tokio::test]
 async fn an_unreachable_start_is_an_error() {
     let err = walk(

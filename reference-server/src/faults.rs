@@ -150,6 +150,19 @@ pub enum Fault {
     EverythingIgnoresCount,
     /// `$everything` includes a resource of another patient.
     EverythingOutsideCompartment,
+    /// `$everything` takes `_type` (and echoes it in its links) but returns every type.
+    EverythingTypeIgnored,
+    /// A compartment search by `_id` finds another patient's resources (one id index over
+    /// every record).
+    IdSearchCrossesCompartment,
+    /// A `subject` or `beneficiary` search naming another patient answers that patient's
+    /// data (only `patient` is checked against the token).
+    ReferenceSearchCrossesCompartment,
+    /// Searches of both FHIR APIs ignore `_count` (every page has the default size).
+    SearchIgnoresCount,
+    /// A search's `next` link starts one entry early, so each page repeats the last entry of
+    /// the page before.
+    SearchPagesOverlap,
     /// A malformed parameter makes the server answer 500.
     ServerErrorOnBadInput,
     // Application-id profile (seed 004).
@@ -296,6 +309,9 @@ impl Fault {
             | EverythingDuplicatesResources
             | EverythingIgnoresCount => &["FHIR-EVERYTHING"],
             EverythingOutsideCompartment => &["FHIR-EVERYTHING", "GW-COMPARTMENT"],
+            EverythingTypeIgnored => &["FHIR-EVERYTHING-TYPE"],
+            IdSearchCrossesCompartment | ReferenceSearchCrossesCompartment => &["GW-COMPARTMENT"],
+            SearchIgnoresCount | SearchPagesOverlap => &["FHIR-SEARCH-PAGING"],
             ServerErrorOnBadInput => &["INPUT-4XX"],
             AppIdUngrantedAccountReadable => &["APPID-ACCOUNT-403"],
             AppIdUnauthorizedEndpointAllowed => &["APPID-ENDPOINT-403"],

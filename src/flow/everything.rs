@@ -1,6 +1,11 @@
-//! The `$everything` walk: follows every `next` link with a page bound and loop detection,
-//! never sending the token to another origin, and summarises what it saw as JSON so the
-//! ordinary checks can judge it (`/pages`, `/duplicates`, `/foreign_next`, ...).
+//! The walk of a paged answer (`$everything` or a search): follows every `next` link with a
+//! page bound and loop detection, never sending the token to another origin, and summarises
+//! what it saw as JSON so the ordinary checks can judge it (`/pages`, `/duplicates`,
+//! `/foreign_next`, ...).
+//!
+//! A relative `next` is counted (seed 001 shows absolute links for `$everything`, and its
+//! checks require them) and followed, resolved against the page's URL: FHIR search leaves the
+//! form of paging links to the server, and servers in use answer relative ones.
 
 use std::collections::HashSet;
 
@@ -34,6 +39,8 @@ pub async fn walk(
         (0, 0, 0, 0, 0);
     let (mut foreign_next, mut looped, mut bad_status, mut largest_page) = (0, false, 0, 0);
     let mut truncated = false;
+    let mut first_status = None;
+    let mut types = std::collections::BTreeSet::new();
     while let Some(url) = next.take() {
         if pages == max_pages {
             truncated = true;
@@ -52,6 +59,7 @@ pub async fn walk(
                 source,
             })?;
         pages += 1;
+        first_status.get_or_insert(res.status);
         if !(200..300).contains(&res.status) {
             bad_status += 1;
             break;
@@ -61,9 +69,17 @@ pub async fn walk(
             not_searchset += 1;
         }
         let entries = page["entry"].as_array().map_or(&[][..], Vec::as_slice);
-        largest_page = largest_page.max(entries.len());
+        // `_count` bounds the matches of a page; resources `_include` adds are not counted.
+        let matches = entries
+            .iter()
+            .filter(|e| e["search"]["mode"] != "include")
+            .count();
+        largest_page = largest_page.max(matches);
         for e in entries {
             let r = &e["resource"];
+            if let Some(t) = r["resourceType"].as_str() {
+                types.insert(t.to_string());
+            }
             let key = format!(
                 "{}/{}",
                 r["resourceType"].as_str().unwrap_or(""),
@@ -81,8 +97,11 @@ pub async fn walk(
             .and_then(|l| l.iter().find(|l| l["relation"] == "next"))
             .and_then(|l| l["url"].as_str());
         if let Some(link) = link {
-            match url::Url::parse(link) {
-                Err(_) => relative_next += 1,
+            if url::Url::parse(link).is_err() {
+                relative_next += 1;
+            }
+            match url.join(link) {
+                Err(_) => break,
                 Ok(n) if n.origin() != origin => foreign_next += 1,
                 Ok(n) => next = Some(n),
             }
@@ -100,6 +119,8 @@ pub async fn walk(
         "truncated": truncated,
         "failed_pages": bad_status,
         "largest_page": largest_page,
+        "first_status": first_status,
+        "types": types,
     }))
 }
 

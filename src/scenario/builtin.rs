@@ -13,7 +13,7 @@ pub fn builtin() -> Result<Vec<Scenario>, ParseError> {
 }
 
 /// The built-in scenario files, in report order.
-const BUILTIN: [(&str, &str); 15] = [
+const BUILTIN: [(&str, &str); 16] = [
     (
         "scenarios/discovery.toml",
         include_str!("../../scenarios/discovery.toml"),
@@ -57,6 +57,10 @@ const BUILTIN: [(&str, &str); 15] = [
     (
         "scenarios/everything.toml",
         include_str!("../../scenarios/everything.toml"),
+    ),
+    (
+        "scenarios/data_paths.toml",
+        include_str!("../../scenarios/data_paths.toml"),
     ),
     (
         "scenarios/input.toml",

@@ -61,6 +61,8 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 ),
                 want("walk every page", "error", "page 1 is not JSON"),
                 want("_count honoured", "error", "page 1 is not JSON"),
+                want("filtered walks", "error", "page 1 is not JSON"),
+                want("_type keeps to its types", "error", "page 1 is not JSON"),
                 want("own data", "error", "page 1 is not JSON"),
                 want("own Patient", "fail", "the body is not JSON"),
                 want(
@@ -93,6 +95,16 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                     "error",
                     "page 1: body larger than 8388608",
                 ),
+                want(
+                    "filtered walks",
+                    "error",
+                    "page 1: body larger than 8388608",
+                ),
+                want(
+                    "_type keeps to its types",
+                    "error",
+                    "page 1: body larger than 8388608",
+                ),
                 want("own data", "error", "page 1: body larger than 8388608"),
                 want("own Patient", "error", "body larger than 8388608 bytes"),
                 want(
@@ -120,6 +132,12 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 // The login driver gives up after its step bound.
                 want("walk every page", "error", "too many pages or redirects"),
                 want("_count honoured", "error", "too many pages or redirects"),
+                want("filtered walks", "error", "too many pages or redirects"),
+                want(
+                    "_type keeps to its types",
+                    "error",
+                    "too many pages or redirects",
+                ),
                 want("own", "error", "too many pages or redirects"),
                 want("another patient", "error", "too many pages or redirects"),
                 want(
@@ -172,6 +190,13 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                     "fail",
                     "walk truncated: true (wanted = false)",
                 ),
+                want(
+                    "filtered walks",
+                    "fail",
+                    "walk truncated: true (wanted = false)",
+                ),
+                // The `_type` walk meets the cycle and judges only the types it saw.
+                want("_type keeps to its types", "pass", ""),
                 // The compartment cases judge the compartment, not the paging (the pages
                 // seen are all the member's): the walk must only end, at its page bound.
                 want("own data", "pass|fail", ""),
@@ -194,6 +219,12 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 want("Patient Access CapabilityStatement", "error", "timed out"),
                 want("walk every page", "error", "page 1: GET failed: timed out"),
                 want("_count honoured", "error", "page 1: GET failed: timed out"),
+                want("filtered walks", "error", "page 1: GET failed: timed out"),
+                want(
+                    "_type keeps to its types",
+                    "error",
+                    "page 1: GET failed: timed out",
+                ),
                 want("own data", "error", "page 1: GET failed: timed out"),
                 want("own Patient", "error", "GET failed: timed out"),
                 want(
@@ -223,6 +254,16 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 ),
                 want(
                     "_count honoured",
+                    "error",
+                    "end of file before message length reached",
+                ),
+                want(
+                    "filtered walks",
+                    "error",
+                    "end of file before message length reached",
+                ),
+                want(
+                    "_type keeps to its types",
                     "error",
                     "end of file before message length reached",
                 ),
@@ -271,6 +312,16 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                     "error",
                     "capture `access_token`: nothing at json /access_token (status 503)",
                 ),
+                want(
+                    "filtered walks",
+                    "error",
+                    "capture `access_token`: nothing at json /access_token (status 503)",
+                ),
+                want(
+                    "_type keeps to its types",
+                    "error",
+                    "capture `access_token`: nothing at json /access_token (status 503)",
+                ),
             ],
             extra: busy_gets_wait_and_posts_do_not_retry,
         },
@@ -283,13 +334,14 @@ fn next_loop_is_bounded(log: &Log, _: &Value) -> Vec<String> {
     gets_counted(
         log,
         &[
-            // 3 (the cycle) + 200 + 400 + 1 (another patient's, not walked)
-            ("/next-loop/fhir/Patient/p1/$everything", 603),
+            // 3 (the cycle) + 200 + 400 + 3 filtered walks of 400 + 3 (the `_type` walk's
+            // cycle)
+            ("/next-loop/fhir/Patient/p1/$everything", 1806),
             ("/next-loop/fhir/Patient/p2/$everything", 1),
-            // own data walked (100 pages) + another patient's search (one GET)
-            ("/next-loop/fhir/Coverage", 101),
+            // own data walked (100 pages); another patient's searches are in data_paths.toml
+            ("/next-loop/fhir/Coverage", 100),
             ("/next-loop/fhir/Observation", 100),
-            ("/next-loop/fhir/ExplanationOfBenefit", 201),
+            ("/next-loop/fhir/ExplanationOfBenefit", 200),
         ],
     )
 }
@@ -330,8 +382,8 @@ fn resets_are_retried_once(log: &Log, _: &Value) -> Vec<String> {
         log,
         &[
             ("/reset/fhir/metadata", 2),
-            // 3 walks (2 sends each) and another patient's `$everything` (2)
-            ("/reset/fhir/Patient/p1/$everything", 6),
+            // 7 walks (2 sends each) and another patient's `$everything` (2)
+            ("/reset/fhir/Patient/p1/$everything", 14),
             ("/reset/fhir/Patient/p2/$everything", 2),
             // own Patient: 2; another patient's Patient read: 2
             ("/reset/fhir/Patient/p1", 2),

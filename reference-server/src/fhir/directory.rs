@@ -9,9 +9,9 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::patient_access::shared_params;
-use super::search::{SearchSpec, parse_search};
+use super::search::SearchSpec;
 use super::{
-    DIRECTORY_TYPES, check_id, not_found, param_error_with, path_error, query_params,
+    DIRECTORY_TYPES, check_id, not_found, parse_search_with, path_error, query_params,
     read_response, search_page, unsupported_type,
 };
 use crate::faults::{Fault, FaultSwitches};
@@ -91,7 +91,7 @@ pub async fn search(
         default_count: state.config.page_size,
         max_count: state.config.max_page_size,
     };
-    let search = parse_search(&params, &spec).map_err(|e| param_error_with(e, &state.faults))?;
+    let search = parse_search_with(&params, &spec, &state.faults)?;
     let matches: Vec<&StoredResource> = state
         .data
         .shared
@@ -104,6 +104,7 @@ pub async fn search(
         &resource_type,
         &search,
         &matches,
+        &state.faults,
     ))
 }
 

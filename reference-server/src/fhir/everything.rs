@@ -19,7 +19,8 @@ use axum::response::Response;
 
 use super::bundle::{BundleHead, write_bundle};
 use super::everything_paging::{
-    compartment_with, neighbour_with, next_cursor_with, next_link_with, page_size_with,
+    compartment_with, filters_with, neighbour_with, next_cursor_with, next_link_with,
+    page_size_with,
 };
 use super::phases::{Cursor, Filters, PHASES, select};
 use super::search::{parse_count, parse_index, push_pair, single};
@@ -162,7 +163,11 @@ pub async fn everything(
     )
     .map_err(|e| param_error_with(e, &state.faults))?;
     let neighbour = neighbour_with(&state, &caller.patient_id);
-    let phases = compartment_with(&record, neighbour.as_deref(), &q.filters);
+    let phases = compartment_with(
+        &record,
+        neighbour.as_deref(),
+        &filters_with(&q.filters, &state.faults),
+    );
     let lens = phases.each_ref().map(Vec::len);
     let base = &caller.base;
     let url = format!("{base}/Patient/{id}/$everything");

@@ -31,6 +31,16 @@ pub fn compartment_with<'a>(
     phases
 }
 
+/// The filters as applied. Fault `EverythingTypeIgnored`: `_type` is parsed (and echoed in the
+/// links) but not applied.
+pub fn filters_with(filters: &Filters, faults: &FaultSwitches) -> Filters {
+    let mut applied = filters.clone();
+    if faults.on(Fault::EverythingTypeIgnored) {
+        applied.types = None;
+    }
+    applied
+}
+
 /// The other member's record a compartment query also reads: none. Fault
 /// `EverythingOutsideCompartment`: the query also matches another member's Coverage (as if
 /// every Coverage of the subscriber's family were the patient's), so the first member who is

@@ -213,6 +213,20 @@ pub(crate) fn param_error_with(e: FhirError, faults: &FaultSwitches) -> FhirErro
     e
 }
 
+/// A search of either API parsed as served: a bad value as [`param_error_with`] answers it.
+/// Fault `SearchIgnoresCount`: `_count` is read but every page has the default size.
+pub(crate) fn parse_search_with(
+    params: &Params,
+    spec: &search::SearchSpec<'_>,
+    faults: &FaultSwitches,
+) -> Result<search::Search, FhirError> {
+    let mut search = search::parse_search(params, spec).map_err(|e| param_error_with(e, faults))?;
+    if faults.on(Fault::SearchIgnoresCount) {
+        search.count = spec.default_count;
+    }
+    Ok(search)
+}
+
 /// A path that could not be decoded (e.g. percent-encoded invalid UTF-8) is a 400.
 pub(crate) fn path_error(e: PathRejection) -> FhirError {
     FhirError::invalid(format!("malformed request path: {}", e.body_text()))
@@ -274,9 +288,18 @@ pub(crate) fn search_page(
     resource_type: &str,
     search: &Search,
     matches: &[&StoredResource],
+    faults: &FaultSwitches,
 ) -> Response {
     let url = format!("{base}/{resource_type}");
     let (range, next) = search::page(matches.len(), search.offset, search.count);
+    // Fault `SearchPagesOverlap`: the next page starts one entry early.
+    let next = next.map(|o| {
+        if faults.on(Fault::SearchPagesOverlap) {
+            o - 1
+        } else {
+            o
+        }
+    });
     let self_link = search.link(&url, search.offset_given.then_some(search.offset));
     let next_link = next.map(|o| search.link(&url, Some(o)));
     let head = BundleHead {

@@ -10,9 +10,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 
 use super::filter::Filter;
-use super::search::{Search, SearchSpec, parse_search};
+use super::search::{Search, SearchSpec};
 use super::{
-    SHARED_TYPES, caller_record, check_id, is_compartment_type, not_found, param_error_with,
+    SHARED_TYPES, caller_record, check_id, is_compartment_type, not_found, parse_search_with,
     path_error, query_params, read_response, search_page, unsupported_type,
 };
 use crate::faults::{Fault, FaultSwitches};
@@ -220,11 +220,16 @@ pub(crate) fn search_for(
         default_count: state.config.page_size,
         max_count: state.config.max_page_size,
     };
-    let search = parse_search(&params, &spec).map_err(|e| param_error_with(e, &state.faults))?;
+    let search = parse_search_with(&params, &spec, &state.faults)?;
+    let crossed = crossed_records(state, patient_id, resource_type, &search);
     let matches: Vec<&StoredResource> = match source {
-        Source::Compartment if names_only_caller(state, patient_id, resource_type, &search)? => {
-            record
-                .of_type(resource_type)
+        Source::Compartment
+            if !crossed.is_empty()
+                || names_only_caller(state, patient_id, resource_type, &search)? =>
+        {
+            std::iter::once(&record)
+                .chain(&crossed)
+                .flat_map(|r| r.of_type(resource_type))
                 .filter(|r| search.matches(r))
                 .collect()
         }
@@ -242,7 +247,41 @@ pub(crate) fn search_for(
         resource_type,
         &search,
         &matches,
+        &state.faults,
     ))
+}
+
+/// The other members' records a compartment search also reads: none. Faults
+/// `IdSearchCrossesCompartment` (an `_id` naming another patient's resource reads its record)
+/// and `ReferenceSearchCrossesCompartment` (a `subject` or `beneficiary` naming another
+/// member's patient reads that patient's record).
+fn crossed_records(
+    state: &AppState,
+    patient_id: &str,
+    resource_type: &str,
+    search: &Search,
+) -> Vec<Arc<ResourceSet>> {
+    let mut crossed = Vec::new();
+    for (name, _, filter) in &search.criteria {
+        match filter {
+            Filter::Ids(ids) if state.faults.on(Fault::IdSearchCrossesCompartment) => {
+                crossed.extend(
+                    ids.iter()
+                        .filter(|id| belongs_to_other(state, patient_id, resource_type, id))
+                        .filter_map(|id| other_record(state, resource_type, id)),
+                );
+            }
+            Filter::Patient(id)
+                if matches!(*name, "subject" | "beneficiary")
+                    && state.faults.on(Fault::ReferenceSearchCrossesCompartment)
+                    && belongs_to_other(state, patient_id, "Patient", id) =>
+            {
+                crossed.extend(other_record(state, "Patient", id));
+            }
+            _ => {}
+        }
+    }
+    crossed
 }
 
 /// Checks the patient a compartment search names: another member's patient (by `patient`,
