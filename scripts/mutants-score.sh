@@ -5,7 +5,8 @@
 # catches are in previously_caught.txt and count as caught.
 set -euo pipefail
 out="${1:-target/mutants/mutants.out}"
-n() { [ -f "$out/$1" ] && grep -c . "$out/$1" || echo 0; }
+# grep -c prints 0 (and exits 1) for an empty file.
+n() { if [ -f "$out/$1" ]; then grep -c . "$out/$1" || true; else echo 0; fi; }
 caught=$(( $(n caught.txt) + $(n previously_caught.txt) ))
 timeout=$(n timeout.txt)
 missed=$(n missed.txt)
