@@ -38,24 +38,24 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
         )
     };
     // (cases, checks) per family: a check that silently disappears fails here.
-    assert_eq!(count("discovery"), (4, 50));
+    assert_eq!(count("discovery"), (6, 56));
     assert_eq!(count("redirect-uri"), (28, 55));
     assert_eq!(count("scopes"), (15, 70));
-    assert_eq!(count("plan-claims"), (15, 50));
-    assert_eq!(count("token-errors"), (14, 37));
+    assert_eq!(count("plan-claims"), (15, 52));
+    assert_eq!(count("token-errors"), (15, 40));
     assert_eq!(count("client-assertion"), (2, 10));
-    assert_eq!(count("id-token"), (2, 20));
-    assert_eq!(count("refresh"), (5, 18));
-    assert_eq!(count("revocation"), (7, 25));
+    assert_eq!(count("id-token"), (3, 33));
+    assert_eq!(count("refresh"), (5, 19));
+    assert_eq!(count("revocation"), (7, 29));
     assert_eq!(count("compartment"), (8, 28));
     assert_eq!(count("everything"), (8, 42));
     assert_eq!(count("data-paths"), (21, 101));
     assert_eq!(count("input"), (9, 18));
     assert_eq!(count("app-id"), (9, 14));
-    assert_eq!(count("patient-keys"), (3, 13));
+    assert_eq!(count("patient-keys"), (3, 15));
     assert_eq!(count("portal"), (9, 41));
     assert_eq!(count("credential-audit"), (1, 10));
-    assert_eq!(result.cases.len(), 160);
+    assert_eq!(result.cases.len(), 164);
     // Every requirement in the catalogue is checked at least once.
     let catalogue = Catalogue::builtin().unwrap();
     for r in &catalogue.requirements {

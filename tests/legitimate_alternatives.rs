@@ -97,4 +97,27 @@ fn legitimate_alternatives_pass() {
         1,
         "only the signature applies, and holds"
     );
+
+    // RFC 6749 5.1 and 7.1: token_type is case-insensitive; "bearer" passes, "mac" does not.
+    let token_type: Vec<_> = checks_of("refresh and use the new token", 3)
+        .into_iter()
+        .filter(|c| c.assertion.query.to_string() == "json /token_type")
+        .collect();
+    assert_eq!(token_type.len(), 1);
+    let lower = json(200, r#"{"token_type": "bearer"}"#);
+    assert_eq!(none_fails(&token_type, &lower), 1);
+    let other = json(200, r#"{"token_type": "mac"}"#);
+    assert!(matches!(
+        smartcheck::check::eval_check(&token_type[0], &other, &smartcheck::check::NoLookup),
+        smartcheck::check::Verdict::Fails(_)
+    ));
+
+    // OIDC Discovery is optional for an OP: a 404 at openid-configuration fails only the
+    // recommended OIDC-DISCOVERY-DOC; the document's MUSTs do not apply to a missing one.
+    let discovery = checks_of("OpenID configuration of the id_token's issuer", 4);
+    let (doc, musts): (Vec<_>, Vec<_>) = discovery
+        .into_iter()
+        .partition(|c| c.requirement == "OIDC-DISCOVERY-DOC");
+    assert_eq!((doc.len(), musts.len()), (1, 7));
+    assert_eq!(none_fails(&musts, &json(404, "not found")), 0);
 }

@@ -93,9 +93,21 @@ async fn smart_configuration(State(state): State<AppState>) -> Response {
 }
 
 async fn openid_configuration(State(state): State<AppState>) -> Response {
-    let u = &state.urls;
-    axum::Json(json!({
-        "issuer": u.issuer,
+    axum::Json(openid_document_with(&state.urls, &state.faults)).into_response()
+}
+
+/// The OpenID Connect Discovery 1.0 document at `{issuer}/.well-known/openid-configuration`,
+/// where SMART's "steps for using an ID token" send the app. Fault
+/// `OpenidConfigurationOtherIssuer`: the issuer with a trailing slash, which Discovery 4.3
+/// forbids (it MUST be identical to the id_token's `iss`).
+pub fn openid_document_with(u: &Urls, faults: &FaultSwitches) -> Value {
+    let issuer = if faults.on(Fault::OpenidConfigurationOtherIssuer) {
+        format!("{}/", u.issuer)
+    } else {
+        u.issuer.clone()
+    };
+    json!({
+        "issuer": issuer,
         "authorization_endpoint": u.authorize,
         "token_endpoint": u.token,
         "jwks_uri": u.jwks,
@@ -106,8 +118,7 @@ async fn openid_configuration(State(state): State<AppState>) -> Response {
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "fhirUser", "nonce"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
         "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
-    }))
-    .into_response()
+    })
 }
 
 /// The CapabilityStatement security section (SMART App Launch 2.0 "Conformance"): the

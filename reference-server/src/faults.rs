@@ -19,6 +19,8 @@ pub enum Fault {
     SmartConfigWithoutTokenEndpoint,
     /// The CapabilityStatement declares no SMART security service.
     MetadataWithoutSmartSecurity,
+    /// The OpenID configuration names an issuer with a trailing slash, not the id_token's `iss`.
+    OpenidConfigurationOtherIssuer,
     // Authorization endpoint.
     /// A redirect_uri that starts with a registered URI is accepted.
     RedirectPrefixMatch,
@@ -244,6 +246,7 @@ impl Fault {
             PkcePlainAdvertised => &["DISC-PKCE-S256"],
             SmartConfigWithoutTokenEndpoint => &["DISC-SMART-CONFIG"],
             MetadataWithoutSmartSecurity => &["DISC-METADATA"],
+            OpenidConfigurationOtherIssuer => &["OIDC-DISCOVERY"],
             ConsentDenialIssuesCode => &["AUTHZ-CONSENT"],
             ConsentPageCarriesPassword => &["SECRET-NO-ECHO"],
             PkcePlainAccepted => &["AUTHZ-PKCE"],

@@ -248,6 +248,8 @@ class Introspection(IntrospectionEndpoint):
             "active": True, "client_id": token.client_id, "token_type": "Bearer",
             "scope": token.scope, "sub": token.user, "patient": token.patient,
             "exp": token.get_expires_at(), "iat": token.issued_at, "iss": ISSUER,
+            # SMART token introspection: the id_token's fhirUser (SHOULD).
+            "fhirUser": token.patient and f"{GATEWAY['patient_access']}/Patient/{token.patient}",
         }
 
     def check_permission(self, token, client, req):
@@ -378,6 +380,14 @@ def metadata():
 @app.route("/.well-known/oauth-authorization-server")
 def discovery():
     return jsonify(metadata())
+
+
+# OpenID Connect Discovery 1.0, where SMART's steps for using an ID token look: the same
+# metadata with the OpenID fields (authlib.oidc.discovery's REQUIRED ones).
+@app.route("/.well-known/openid-configuration")
+def openid_configuration():
+    return jsonify({**metadata(), "subject_types_supported": ["public"],
+                    "id_token_signing_alg_values_supported": ["RS256"]})
 
 
 def main():

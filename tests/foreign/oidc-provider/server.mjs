@@ -87,7 +87,10 @@ const provider = new Provider(issuer, {
   // The patient context travels in the token (the gateway reads it from introspection).
   extraTokenClaims: async (_ctx, token) => {
     const member = token.accountId && MEMBERS[token.accountId];
-    return member ? { patient: member.patient } : undefined;
+    // SMART token introspection: the launch context (SHALL) and the id_token's fhirUser (SHOULD).
+    return member
+      ? { patient: member.patient, fhirUser: `${gateway.patientAccess}/Patient/${member.patient}` }
+      : undefined;
   },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   // SMART App Launch 2.0.0 requires PKCE (S256) of every app, confidential ones included:
