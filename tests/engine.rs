@@ -41,13 +41,13 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("discovery"), (6, 56));
     assert_eq!(count("redirect-uri"), (28, 55));
     assert_eq!(count("scopes"), (15, 70));
-    assert_eq!(count("plan-claims"), (15, 52));
+    assert_eq!(count("plan-claims"), (15, 55));
     assert_eq!(count("token-errors"), (15, 40));
     assert_eq!(count("client-assertion"), (2, 10));
     assert_eq!(count("id-token"), (3, 33));
     assert_eq!(count("refresh"), (5, 19));
     assert_eq!(count("revocation"), (7, 29));
-    assert_eq!(count("compartment"), (8, 28));
+    assert_eq!(count("compartment"), (8, 31));
     assert_eq!(count("everything"), (8, 42));
     assert_eq!(count("data-paths"), (21, 101));
     assert_eq!(count("input"), (9, 18));

@@ -129,6 +129,8 @@ pub enum Fault {
     RevokedTokenAccepted,
     /// A 401 has no `WWW-Authenticate` header.
     MissingWwwAuthenticate,
+    /// The "Not registered to plan" 403 has no `WWW-Authenticate` challenge.
+    PlanRefusalWithoutChallenge,
     /// The subscription plan of the token's client is not checked.
     PlanNotChecked,
     /// The Patient Access API accepts a token without a patient claim.
@@ -302,6 +304,7 @@ impl Fault {
             ],
             RefreshNotBoundToClient => &["TOKEN-REFRESH"],
             ExpiredTokenAccepted | MissingWwwAuthenticate => &["GW-401"],
+            PlanRefusalWithoutChallenge => &["GW-403-CHALLENGE"],
             RevokedTokenAccepted => &["GW-401", "MEMBER-REVOKE", "REVOKE", "CODE-REPLAY-REVOKES"],
             PlanNotChecked => &["GW-PLAN", "PORTAL-PLAN"],
             // The same read path serves the patient-generated credentials profile.

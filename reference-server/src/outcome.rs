@@ -46,6 +46,25 @@ impl FhirError {
         FhirError::new(StatusCode::FORBIDDEN, "forbidden", text)
     }
 
+    /// 403 `forbidden` for a Bearer token that does not enable access to the resource, with
+    /// the challenge RFC 6750 3 requires then (`insufficient_scope`, 3.1; the realm is
+    /// optional). The description keeps to the characters 3 allows in it.
+    pub fn insufficient_scope(realm: Option<&str>, text: impl Into<String>) -> FhirError {
+        let text = text.into();
+        let description: String = text
+            .chars()
+            .map(|c| match c {
+                '"' | '\\' => '\'',
+                ' '..='~' => c,
+                _ => '?',
+            })
+            .collect();
+        let realm = realm.map(|r| format!("realm=\"{r}\", ")).unwrap_or_default();
+        FhirError::forbidden(text).with_challenge(format!(
+            "Bearer {realm}error=\"insufficient_scope\", error_description=\"{description}\""
+        ))
+    }
+
     /// Adds a `WWW-Authenticate` challenge.
     pub fn with_challenge(mut self, challenge: String) -> FhirError {
         self.challenge = Some(challenge);

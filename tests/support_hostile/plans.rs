@@ -25,6 +25,11 @@ pub fn common_wants() -> Vec<Want> {
             "other_coverage_id",
         ),
         want("Patient Access SMART configuration", "pass", ""),
+        want(
+            "SMART configuration is JSON whatever the Accept header",
+            "pass",
+            "",
+        ),
     ]
 }
 

@@ -36,7 +36,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
@@ -84,7 +84,18 @@ async fn handle(
 ) -> Response {
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or("").to_string();
-    let nth = ctx.log.record(method.as_str(), &path);
+    // Requests that ask for another media type (the discovery case's Accept variants) are
+    // counted apart, so the odd/even answers of each kind stay in step however the
+    // concurrent cases interleave.
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .filter(|a| a.starts_with("text/html") || a.starts_with("application/fhir+json"));
+    let key = match accept {
+        Some(a) => format!("{path} (Accept: {a})"),
+        None => path.clone(),
+    };
+    let nth = ctx.log.record(method.as_str(), &key);
     let Some((mode, rest)) = path.strip_prefix('/').and_then(|p| p.split_once('/')) else {
         return answer(404, &[], "no mode");
     };

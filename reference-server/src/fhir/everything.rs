@@ -149,7 +149,7 @@ pub async fn everything(
     }
     check_id(&id)?;
     if id != caller.patient_id {
-        return Err(FhirError::forbidden(format!(
+        return Err(FhirError::insufficient_scope(None, format!(
             "patient compartment: Patient/{id} is not the patient this token was issued for"
         )));
     }

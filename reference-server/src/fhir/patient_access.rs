@@ -77,7 +77,7 @@ pub(crate) fn shared_params(resource_type: &str) -> &'static [&'static str] {
 }
 
 fn compartment_denied(resource_type: &str, id: &str) -> FhirError {
-    FhirError::forbidden(format!(
+    FhirError::insufficient_scope(None, format!(
         "patient compartment: {resource_type}/{id} belongs to another patient"
     ))
 }

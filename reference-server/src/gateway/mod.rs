@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use crate::environment::Environment;
+use crate::faults::Fault;
 use crate::outcome::FhirError;
 use crate::registry::Api;
 use crate::state::AppState;
@@ -153,16 +154,19 @@ fn authenticate(parts: &Parts, state: &AppState, api: Api) -> Result<AccessToken
         &state.faults,
     );
     if !subscribed {
-        return Err(FhirError::forbidden(crate::gateway::NOT_REGISTERED));
+        // Seed 000's text, with the challenge RFC 6750 3 requires of a token that does not
+        // enable access. Fault `PlanRefusalWithoutChallenge`: a bare 403.
+        if state.faults.on(Fault::PlanRefusalWithoutChallenge) {
+            return Err(FhirError::forbidden(crate::gateway::NOT_REGISTERED));
+        }
+        return Err(insufficient(realm, crate::gateway::NOT_REGISTERED));
     }
     Ok(access)
 }
 
 /// 403 with an `insufficient_scope` challenge (RFC 6750 3.1).
 fn insufficient(realm: &str, text: &str) -> FhirError {
-    FhirError::forbidden(text).with_challenge(format!(
-        "Bearer realm=\"{realm}\", error=\"insufficient_scope\", error_description=\"{text}\""
-    ))
+    FhirError::insufficient_scope(Some(realm), text)
 }
 
 /// RFC 6750 2.1 `b64token` syntax.

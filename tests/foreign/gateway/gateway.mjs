@@ -190,7 +190,8 @@ async function handle(config, server, req, res) {
   if (info.active !== true) return json(res, 401, outcome('login', 'the token is not active'), challenge('invalid_token'));
   const scopes = new Set(String(info.scope || '').split(' '));
   const plan = config.plans[info.client_id];
-  if (plan !== kind) return json(res, 403, outcome('forbidden', 'Not registered to plan'));
+  // RFC 6750 3: a token that does not enable access gets a challenge with its 403.
+  if (plan !== kind) return json(res, 403, outcome('forbidden', 'Not registered to plan'), challenge('insufficient_scope'));
   const params = url.searchParams;
   let pageOf;
   try {
@@ -219,7 +220,7 @@ async function handle(config, server, req, res) {
   const type = segments[0];
   const id = segments[1] === undefined ? undefined : decodeURIComponent(segments[1]);
   if (id !== undefined && !/^[A-Za-z0-9\-.]{1,64}$/.test(id)) return json(res, 400, outcome('invalid', 'malformed id'));
-  const forbidden = () => json(res, 403, outcome('forbidden', 'outside the patient compartment'));
+  const forbidden = () => json(res, 403, outcome('forbidden', 'outside the patient compartment'), challenge('insufficient_scope'));
   const wants = params.get('patient');
   if (wants !== null && wants !== info.patient && wants !== `Patient/${info.patient}`) return forbidden();
   const collections = { Coverage: own.coverage, ExplanationOfBenefit: own.eob, Observation: own.observation };
