@@ -59,7 +59,9 @@ impl FhirError {
                 _ => '?',
             })
             .collect();
-        let realm = realm.map(|r| format!("realm=\"{r}\", ")).unwrap_or_default();
+        let realm = realm
+            .map(|r| format!("realm=\"{r}\", "))
+            .unwrap_or_default();
         FhirError::forbidden(text).with_challenge(format!(
             "Bearer {realm}error=\"insufficient_scope\", error_description=\"{description}\""
         ))

@@ -54,6 +54,8 @@ impl std::fmt::Debug for ClientKey {
 pub struct Claims {
     pub client_id: String,
     pub aud: String,
+    /// `aud` as a one-element array instead of a string.
+    pub aud_array: bool,
     /// Seconds from now to `exp` (SMART: at most 300).
     pub expires_in: i64,
     pub jti: String,
@@ -131,8 +133,13 @@ impl ClientKey {
     pub fn sign(&self, claims: &Claims, now: u64) -> Result<String, KeyError> {
         let header = json!({ "alg": self.alg(), "typ": "JWT", "kid": self.kid });
         let exp = (now as i64).saturating_add(claims.expires_in).max(0);
+        let aud = if claims.aud_array {
+            json!([claims.aud])
+        } else {
+            json!(claims.aud)
+        };
         let payload = json!({
-            "iss": claims.client_id, "sub": claims.client_id, "aud": claims.aud,
+            "iss": claims.client_id, "sub": claims.client_id, "aud": aud,
             "exp": exp, "iat": now, "jti": claims.jti,
         });
         let input = format!(
@@ -199,6 +206,7 @@ mod tests {
         let claims = Claims {
             client_id: "app".into(),
             aud: "https://as/token".into(),
+            aud_array: false,
             expires_in: 120,
             jti: random_jti(),
         };

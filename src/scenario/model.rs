@@ -138,6 +138,9 @@ pub struct AssertionSpec {
     pub alg: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
+    /// Send `aud` as a one-element array (RFC 7519 4.1.3 allows either form).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub aud_array: bool,
     /// Seconds from now to `exp` (negative: already expired).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,

@@ -295,6 +295,7 @@ fn client_assertion(
     let claims = Claims {
         client_id: client_id.to_string(),
         aud: spec.aud.clone().unwrap_or_else(|| audience.to_string()),
+        aud_array: spec.aud_array,
         expires_in: spec.expires_in.unwrap_or(ASSERTION_LIFETIME_SECS),
         jti: random_jti(),
     };

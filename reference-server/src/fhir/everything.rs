@@ -149,9 +149,12 @@ pub async fn everything(
     }
     check_id(&id)?;
     if id != caller.patient_id {
-        return Err(FhirError::insufficient_scope(None, format!(
-            "patient compartment: Patient/{id} is not the patient this token was issued for"
-        )));
+        return Err(FhirError::insufficient_scope(
+            None,
+            format!(
+                "patient compartment: Patient/{id} is not the patient this token was issued for"
+            ),
+        ));
     }
     let params = query_params(query.as_deref())?;
     let record = caller_record(&state, &caller.patient_id);

@@ -77,9 +77,10 @@ pub(crate) fn shared_params(resource_type: &str) -> &'static [&'static str] {
 }
 
 fn compartment_denied(resource_type: &str, id: &str) -> FhirError {
-    FhirError::insufficient_scope(None, format!(
-        "patient compartment: {resource_type}/{id} belongs to another patient"
-    ))
+    FhirError::insufficient_scope(
+        None,
+        format!("patient compartment: {resource_type}/{id} belongs to another patient"),
+    )
 }
 
 /// Whether `Type/id` is in another patient's compartment.
