@@ -93,6 +93,10 @@ async fn smart_configuration(State(state): State<AppState>) -> Response {
 }
 
 async fn openid_configuration(State(state): State<AppState>) -> Response {
+    // Fault `OpenidConfigurationMissing`: the issuer publishes no OpenID configuration.
+    if state.faults.on(Fault::OpenidConfigurationMissing) {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
     axum::Json(openid_document_with(&state.urls, &state.faults)).into_response()
 }
 

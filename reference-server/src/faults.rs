@@ -21,6 +21,8 @@ pub enum Fault {
     MetadataWithoutSmartSecurity,
     /// The OpenID configuration names an issuer with a trailing slash, not the id_token's `iss`.
     OpenidConfigurationOtherIssuer,
+    /// No OpenID configuration is published at the issuer (404).
+    OpenidConfigurationMissing,
     // Authorization endpoint.
     /// A redirect_uri that starts with a registered URI is accepted.
     RedirectPrefixMatch,
@@ -131,6 +133,12 @@ pub enum Fault {
     MissingWwwAuthenticate,
     /// The "Not registered to plan" 403 has no `WWW-Authenticate` challenge.
     PlanRefusalWithoutChallenge,
+    /// The token endpoint refuses a parameter it does not know with `invalid_request`.
+    UnknownParameterRefused,
+    /// Introspection leaves out the launch context and the id_token's `iss`, `sub`, `fhirUser`.
+    IntrospectionWithoutLaunchContext,
+    /// A client assertion whose `aud` is an array is refused.
+    AssertionAudArrayRefused,
     /// The subscription plan of the token's client is not checked.
     PlanNotChecked,
     /// The Patient Access API accepts a token without a patient claim.
@@ -249,6 +257,10 @@ impl Fault {
             SmartConfigWithoutTokenEndpoint => &["DISC-SMART-CONFIG"],
             MetadataWithoutSmartSecurity => &["DISC-METADATA"],
             OpenidConfigurationOtherIssuer => &["OIDC-DISCOVERY"],
+            OpenidConfigurationMissing => &["OIDC-DISCOVERY-DOC"],
+            UnknownParameterRefused => &["OAUTH-IGNORE-UNKNOWN"],
+            IntrospectionWithoutLaunchContext => &["INTROSPECT-SMART-CONTEXT", "INTROSPECT"],
+            AssertionAudArrayRefused => &["TOKEN-ASSERTION-AUD-ARRAY"],
             ConsentDenialIssuesCode => &["AUTHZ-CONSENT"],
             ConsentPageCarriesPassword => &["SECRET-NO-ECHO"],
             PkcePlainAccepted => &["AUTHZ-PKCE"],

@@ -77,6 +77,12 @@ pub fn authenticate<'s>(state: &'s AppState, params: &Params) -> Result<&'s Clie
     {
         return Err(refused("the assertion's aud is not the token endpoint"));
     }
+    // Fault `AssertionAudArrayRefused`: only the string form of `aud` is taken.
+    if faults.on(Fault::AssertionAudArrayRefused)
+        && token.claims.get("aud").is_some_and(Value::is_array)
+    {
+        return Err(refused("the assertion's aud must be a string"));
+    }
     let now = unix_now();
     let exp = token
         .claims

@@ -69,7 +69,12 @@ fn describe(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Va
             "iat": a.issued_at,
             "iss": state.urls.issuer,
         });
-        if let Some(p) = &a.patient_id {
+        // Fault `IntrospectionWithoutLaunchContext`: SMART's conditional fields left out.
+        if let Some(p) = a
+            .patient_id
+            .as_ref()
+            .filter(|_| !state.faults.on(Fault::IntrospectionWithoutLaunchContext))
+        {
             v["patient"] = json!(p);
             v["sub"] = json!(p);
             v["fhirUser"] = json!(format!("{}/Patient/{p}", state.urls.patient_access));

@@ -94,6 +94,37 @@ pub fn form(headers: &HeaderMap, body: &FormBody) -> Result<Params, OAuthError> 
     Ok(params)
 }
 
+/// The token request parameters of RFC 6749, 7636 and 7523: what a strict server knows.
+const KNOWN_PARAMS: &[&str] = &[
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
+    "scope",
+    "client_id",
+    "client_secret",
+    "client_assertion",
+    "client_assertion_type",
+    "username",
+    "password",
+    "assertion",
+];
+
+/// Fault `UnknownParameterRefused`: a parameter outside [`KNOWN_PARAMS`] is refused, where
+/// RFC 6749 3.2 says to ignore it.
+fn refuse_unknown_with(params: &Params, faults: &FaultSwitches) -> Result<(), OAuthError> {
+    if !faults.on(Fault::UnknownParameterRefused) {
+        return Ok(());
+    }
+    match params.pairs().find(|(k, _)| !KNOWN_PARAMS.contains(k)) {
+        Some((k, _)) => Err(OAuthError::invalid_request(format!(
+            "unknown parameter `{k}`"
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn exchange(
     state: &AppState,
     headers: &HeaderMap,
@@ -101,6 +132,7 @@ fn exchange(
     env: Environment,
 ) -> Result<Value, OAuthError> {
     let params = form(headers, body)?;
+    refuse_unknown_with(&params, &state.faults)?;
     let client = match client_auth::authenticate_in(state, headers, &params, env) {
         Ok(c) => c,
         // Fault `GrantTrustsNamedClient`: a code exchange or refresh is trusted on the
