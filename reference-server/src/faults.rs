@@ -135,7 +135,7 @@ pub enum Fault {
     PlanRefusalWithoutChallenge,
     /// The token endpoint refuses a parameter it does not know with `invalid_request`.
     UnknownParameterRefused,
-    /// Introspection leaves out the launch context and the id_token's `iss`, `sub`, `fhirUser`.
+    /// Introspection leaves out the launch context (`patient`) and the id_token's `sub` and `fhirUser`.
     IntrospectionWithoutLaunchContext,
     /// A client assertion whose `aud` is an array is refused.
     AssertionAudArrayRefused,
