@@ -82,7 +82,9 @@ async fn missing_malformed_and_unknown_tokens_get_401_with_a_bearer_challenge() 
 #[tokio::test]
 async fn expired_tokens_get_401() {
     let mut config = Config::ephemeral();
-    config.access_token_ttl = 1;
+    // Expiry is judged in whole seconds: a 1 s token issued late in a second can be expired
+    // before the first read; 3 s leaves at least 2.
+    config.access_token_ttl = 3;
     let s = server_with(config).await;
     let t = member_tokens(&s, MEMBER1).await;
     let at = t["access_token"].as_str().unwrap();
@@ -90,7 +92,7 @@ async fn expired_tokens_get_401() {
         get_bearer(&patient_url(&s, MEMBER1.2), at).await.status(),
         200
     );
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
     let (challenge, _) = outcome(get_bearer(&patient_url(&s, MEMBER1.2), at).await, 401).await;
     assert!(challenge.unwrap().contains("invalid_token"));
     s.shutdown().await;
