@@ -303,9 +303,9 @@ impl Fault {
             | ClientAssertionExpiryUnchecked
             | ClientAssertionReplayAccepted => &["TOKEN-CLIENT-ASSERTION"],
             TokenCacheHeadersMissing => &["TOKEN-NO-STORE"],
-            IdTokenForeignKey | IdTokenWrongAudience | IdTokenFhirUserWrongBase => {
-                &["TOKEN-ID-TOKEN"]
-            }
+            // A foreign key also fails the OpenID configuration's JWKS (OIDC-DISCOVERY).
+            IdTokenForeignKey => &["TOKEN-ID-TOKEN", "OIDC-DISCOVERY"],
+            IdTokenWrongAudience | IdTokenFhirUserWrongBase => &["TOKEN-ID-TOKEN"],
             ClientCredentialsForPatientApp => &["TOKEN-PLAN-GRANT"],
             PatientClaimOnSystemToken => &["TOKEN-CC-SCOPE", "GW-PD-CLAIMS"],
             RefreshAfterRevocation => &[
