@@ -121,3 +121,139 @@ fn legitimate_alternatives_pass() {
     assert_eq!((doc.len(), musts.len()), (1, 7));
     assert_eq!(none_fails(&musts, &json(404, "not found")), 0);
 }
+
+/// The checks of `case` (any step) whose query is `query`.
+fn checks_with_query(case: &str, query: &str) -> Vec<smartcheck::check::Check> {
+    let scenarios = builtin().unwrap();
+    let case = scenarios
+        .iter()
+        .flat_map(|s| &s.cases)
+        .find(|c| c.name == case)
+        .unwrap_or_else(|| panic!("no case {case}"));
+    let checks = case.steps.iter().flat_map(|s| &s.checks);
+    let found: Vec<_> = checks
+        .filter(|c| c.assertion.query.to_string() == query)
+        .cloned()
+        .collect();
+    assert!(
+        !found.is_empty(),
+        "no check of `{query}` in {case:?}",
+        case = case.name
+    );
+    found
+}
+
+/// How `check` judges `seen` with `vars` expanded in it, as the engine does: "holds", "n/a"
+/// or "fails".
+fn verdict(
+    check: &smartcheck::check::Check,
+    seen: &smartcheck::check::Observed,
+    vars: &[(&str, &str)],
+) -> &'static str {
+    use smartcheck::check::{Check, NoLookup, Verdict};
+    use smartcheck::scenario::vars::{Expansion, Vars};
+    let pairs = vars.iter().map(|(n, v)| (n.to_string(), v.to_string()));
+    let vars = Vars::from(pairs.collect::<Vec<_>>());
+    let check = Check::from_json(vars.expand_value(&check.to_json(), Expansion::Typed)).unwrap();
+    match smartcheck::check::eval_check(&check, seen, &NoLookup) {
+        Verdict::Holds => "holds",
+        Verdict::NotApplicable(_) => "n/a",
+        Verdict::Fails(_) => "fails",
+    }
+}
+
+/// The checks whose legitimate alternatives pass above also fail the near misses a subtly
+/// wrong server sends: each optional member judged only when present, and wrong when it is.
+#[test]
+fn near_misses_fail() {
+    use smartcheck::check::{Observed, SummaryKind};
+    const VARS: &[(&str, &str)] = &[("client_id", "app"), ("issuer", "https://as.example")];
+    let json = |status: u16, body: &str| {
+        Observed::response(status, Default::default(), body.as_bytes().to_vec())
+    };
+    let judge = |case: &str, query: &str, seen: &Observed| -> Vec<&'static str> {
+        let checks = checks_with_query(case, query);
+        checks.iter().map(|c| verdict(c, seen, VARS)).collect()
+    };
+    let id_token = |claims: serde_json::Value| {
+        let key = reference_server::keys::SigningKey::generate().unwrap();
+        let pem = key.to_pkcs8_pem().unwrap();
+        let encoding = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+        let token = jsonwebtoken::encode(&header, &claims, &encoding).unwrap();
+        let summary = smartcheck::flow::id_token::inspect(&token, key.jwks(), 0);
+        Observed::summary(SummaryKind::Jwt, 200, summary)
+    };
+
+    // OIDC Core 2: `sub` is at most 255 ASCII characters; `azp`, when present, is the client.
+    let login = "id_token of a member login";
+    let sub = |s: &str| {
+        judge(
+            login,
+            "jwt_claim sub",
+            &id_token(serde_json::json!({"sub": s})),
+        )
+    };
+    assert_eq!(sub("248289761001"), ["holds"]);
+    assert_eq!(sub(&"x".repeat(255)), ["holds"]);
+    assert_eq!(sub(&"x".repeat(256)), ["fails"], "longer than 255");
+    assert_eq!(sub("m\u{e9}mber"), ["fails"], "not ASCII");
+    assert_eq!(sub(""), ["fails"], "empty");
+    let azp = |claims| judge(login, "jwt_claim azp", &id_token(claims));
+    assert_eq!(
+        azp(serde_json::json!({"sub": "s"})),
+        ["n/a"],
+        "absent is allowed"
+    );
+    assert_eq!(
+        azp(serde_json::json!({"sub": "s", "azp": "app"})),
+        ["holds"]
+    );
+    assert_eq!(
+        azp(serde_json::json!({"sub": "s", "azp": "other"})),
+        ["fails"]
+    );
+
+    // RFC 7517 4.2 and 4.3: `use` is "sig" and `key_ops` holds "verify", each when present.
+    let key = |member: &str| format!(r#"{{"keys": [{{"kty": "RSA", "kid": "k"{member}}}]}}"#);
+    let key_use = |m: &str| judge("JWKS", "json /keys/0/use", &json(200, &key(m)));
+    assert_eq!(key_use(""), ["n/a"]);
+    assert_eq!(key_use(r#", "use": "sig""#), ["holds"]);
+    assert_eq!(key_use(r#", "use": "enc""#), ["fails"]);
+    let key_ops = |m: &str| judge("JWKS", "json /keys/0/key_ops", &json(200, &key(m)));
+    assert_eq!(key_ops(""), ["n/a"]);
+    assert_eq!(key_ops(r#", "key_ops": ["verify"]"#), ["holds"]);
+    assert_eq!(key_ops(r#", "key_ops": ["encrypt"]"#), ["fails"]);
+
+    // SMART Backend Services token response: token_type bearer in any case, expires_in > 0.
+    let cc = "Provider Directory token on both APIs";
+    let answer = |body: &str| json(200, body);
+    let bearer = answer(r#"{"token_type": "BEARER", "expires_in": 300}"#);
+    assert_eq!(judge(cc, "json /token_type", &bearer), ["holds"]);
+    assert_eq!(judge(cc, "json /expires_in", &bearer), ["holds"]);
+    let wrong = answer(r#"{"token_type": "DPoP", "expires_in": 0}"#);
+    assert_eq!(judge(cc, "json /token_type", &wrong), ["fails"]);
+    assert_eq!(judge(cc, "json /expires_in", &wrong), ["fails"]);
+    let missing = answer(r#"{"access_token": "t"}"#);
+    assert_eq!(
+        judge(cc, "json /expires_in", &missing),
+        ["fails"],
+        "SHALL be there"
+    );
+
+    // SMART 2.0.0: the configuration is JSON whatever Accept asks for; an HTML page is not.
+    let accept = "SMART configuration is JSON whatever the Accept header";
+    let typed = |content_type: &str| {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("content-type", content_type.parse().unwrap());
+        Observed::response(
+            200,
+            headers,
+            br#"{"token_endpoint": "https://as/t"}"#.to_vec(),
+        )
+    };
+    let content_type = |t: &str| judge(accept, "header content-type", &typed(t));
+    assert_eq!(content_type("application/json; charset=utf-8"), ["holds"]);
+    assert_eq!(content_type("text/html"), ["fails"]);
+    assert_eq!(content_type("application/fhir+json"), ["fails"]);
+}

@@ -139,6 +139,8 @@ pub enum Fault {
     IntrospectionWithoutLaunchContext,
     /// A client assertion whose `aud` is an array is refused.
     AssertionAudArrayRefused,
+    /// HTTP Basic client credentials are compared as sent, not form-decoded first.
+    BasicCredentialsNotFormDecoded,
     /// The subscription plan of the token's client is not checked.
     PlanNotChecked,
     /// The Patient Access API accepts a token without a patient claim.
@@ -288,7 +290,7 @@ impl Fault {
             CodeReusable => &["CODE-SINGLE-USE", "CODE-REPLAY-REVOKES"],
             CodeReplayKeepsTokens => &["CODE-REPLAY-REVOKES"],
             RefreshRotatedOldKept => &["REFRESH-ROTATION"],
-            GrantTrustsNamedClient => &["TOKEN-CLIENT-AUTH"],
+            GrantTrustsNamedClient | BasicCredentialsNotFormDecoded => &["TOKEN-CLIENT-AUTH"],
             CodeNotBoundToClient | PkceVerifierOptional | PkceDowngradeAccepted => {
                 &["CODE-BINDING"]
             }

@@ -167,10 +167,19 @@ impl PortalStore {
         format!("portal-{}", &random_token()[..16])
     }
 
+    /// A new client secret: 256 random bits, base64url, with a `~` after its first five
+    /// characters, as Azure's secrets have. Form-encoding escapes `~` (`%7E`), so a client
+    /// that form-encodes its HTTP Basic credentials as RFC 6749 2.3.1 says is understood
+    /// only by a server that decodes them, and one that sends them raw is understood too.
+    fn new_client_secret() -> String {
+        let token = random_token();
+        format!("{}~{}", &token[..5], &token[5..])
+    }
+
     /// Stores a new credential set of `app_id` under a new client_id.
     fn issue(&self, app_id: &str, credential_id: String, lenience: Lenience) -> Issued {
         let client_id = Self::new_client_id();
-        let client_secret = random_token();
+        let client_secret = Self::new_client_secret();
         self.credentials.insert(
             client_id.clone(),
             Credential::new(app_id, &client_secret, lenience),
@@ -273,7 +282,7 @@ impl PortalStore {
         lenience: Lenience,
     ) -> Result<Issued, PortalError> {
         let client_id = self.client_id_of(app_id, credential_id)?;
-        let client_secret = random_token();
+        let client_secret = Self::new_client_secret();
         let mut cred = self
             .credentials
             .get_mut(&client_id)
