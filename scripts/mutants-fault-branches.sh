@@ -6,14 +6,14 @@
 # mutant is killed when the self-test fails (the fault is then missed or breaks other rules),
 # and survives when the fault is still caught as it should be.
 #
-#   scripts/mutants-fault-branches.sh [docs/mutants-runs/fault-branches.tsv]
+#   scripts/mutants-fault-branches.sh docs/mutants-runs/<run>/fault-branches.tsv
 #
 # Each line of the list is `<fault>\t<mutant name>`, the name as cargo-mutants prints it. A name
 # whose line numbers moved since its run is found by the rest of the name when that is unique.
 # Results: target/mutants/fault-branches/{killed,survived,error}.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-list="${1:-docs/mutants-runs/fault-branches.tsv}"
+list="${1:?usage: $0 <fault-branches.tsv>}"
 out=target/mutants/fault-branches
 mkdir -p "$out"
 : >"$out/killed.txt"

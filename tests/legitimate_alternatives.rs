@@ -3,15 +3,20 @@
 
 use smartcheck::scenario::builtin;
 
-/// The checks of `case`'s step `step` (from 1) in the built-in suite.
-fn checks_of(case: &str, step: usize) -> Vec<smartcheck::check::Check> {
+/// The checks of each step of the built-in case `case`.
+fn steps_of(case: &str) -> Vec<Vec<smartcheck::check::Check>> {
     let scenarios = builtin().unwrap();
     let case = scenarios
         .iter()
         .flat_map(|s| &s.cases)
         .find(|c| c.name == case)
         .unwrap_or_else(|| panic!("no case {case}"));
-    case.steps[step - 1].checks.clone()
+    case.steps.iter().map(|s| s.checks.clone()).collect()
+}
+
+/// The checks of `case`'s step `step` (from 1) in the built-in suite.
+fn checks_of(case: &str, step: usize) -> Vec<smartcheck::check::Check> {
+    steps_of(case).swap_remove(step - 1)
 }
 
 /// Judges `checks` on `seen`: none may fail (each holds or does not apply).
@@ -124,22 +129,11 @@ fn legitimate_alternatives_pass() {
 
 /// The checks of `case` (any step) whose query is `query`.
 fn checks_with_query(case: &str, query: &str) -> Vec<smartcheck::check::Check> {
-    let scenarios = builtin().unwrap();
-    let case = scenarios
-        .iter()
-        .flat_map(|s| &s.cases)
-        .find(|c| c.name == case)
-        .unwrap_or_else(|| panic!("no case {case}"));
-    let checks = case.steps.iter().flat_map(|s| &s.checks);
+    let checks = steps_of(case).into_iter().flatten();
     let found: Vec<_> = checks
         .filter(|c| c.assertion.query.to_string() == query)
-        .cloned()
         .collect();
-    assert!(
-        !found.is_empty(),
-        "no check of `{query}` in {case:?}",
-        case = case.name
-    );
+    assert!(!found.is_empty(), "no check of `{query}` in {case:?}");
     found
 }
 

@@ -43,6 +43,8 @@ static NORMALISE: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             r"\bcode_challenge=[A-Za-z0-9_-]{43}\b",
             "code_challenge=[challenge]",
         ),
+        // The nonce case's nonce carries it too.
+        (r"\bnonce=n-[A-Za-z0-9_-]{43}\b", "nonce=n-[challenge]"),
         // A patient-generated pair's random id.
         (
             r"/patient-keys/credentials/[A-Za-z0-9_-]+",

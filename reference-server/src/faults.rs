@@ -116,6 +116,8 @@ pub enum Fault {
     IdTokenForeignKey,
     /// The id_token's `aud` is not the client.
     IdTokenWrongAudience,
+    /// The id_token leaves out the `nonce` the login sent.
+    IdTokenNonceDropped,
     /// A Patient Access app may use the client credentials grant.
     ClientCredentialsForPatientApp,
     /// A client-credentials token carries a patient claim.
@@ -308,6 +310,7 @@ impl Fault {
             // A foreign key also fails the OpenID configuration's JWKS (OIDC-DISCOVERY).
             IdTokenForeignKey => &["TOKEN-ID-TOKEN", "OIDC-DISCOVERY"],
             IdTokenWrongAudience | IdTokenFhirUserWrongBase => &["TOKEN-ID-TOKEN"],
+            IdTokenNonceDropped => &["OIDC-NONCE"],
             ClientCredentialsForPatientApp => &["TOKEN-PLAN-GRANT"],
             PatientClaimOnSystemToken => &["TOKEN-CC-SCOPE", "GW-PD-CLAIMS"],
             RefreshAfterRevocation => &[

@@ -12,16 +12,16 @@ pub fn is_registered(registered: &[String], candidate: &str) -> bool {
 /// [`is_registered`] as the authorization endpoint applies it, with the redirect URI faults
 /// switched on in `faults` (each a normalisation vendors ship).
 pub fn accepts(registered: &[String], candidate: &str, faults: &FaultSwitches) -> bool {
-    registered.iter().any(|r| {
-        r == candidate
+    is_registered(registered, candidate)
+        || registered.iter().any(|r| {
             // Fault: "starts with" instead of "equals" (`/redirect/more`, `?extra=1`).
-            || (faults.on(Fault::RedirectPrefixMatch) && candidate.starts_with(r.as_str()))
+            (faults.on(Fault::RedirectPrefixMatch) && candidate.starts_with(r.as_str()))
             // Fault: case folded before comparing (URIs are case-sensitive but the host).
             || (faults.on(Fault::RedirectCaseInsensitive) && r.eq_ignore_ascii_case(candidate))
             // Fault: trailing slashes trimmed from both before comparing.
             || (faults.on(Fault::RedirectTrailingSlashIgnored)
                 && r.trim_end_matches('/') == candidate.trim_end_matches('/'))
-    })
+        })
 }
 
 /// RFC 6749 4.1.2.1: an error about a redirect_uri that was not accepted is shown to the

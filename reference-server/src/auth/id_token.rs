@@ -38,7 +38,12 @@ pub fn issue(
         "iat": now,
         "fhirUser": format!("{}/Patient/{}", fhir_user_base(state), code.patient_id),
     });
-    if let Some(n) = &code.nonce {
+    // OIDC Core 2: the login's nonce, passed through unmodified. Fault `IdTokenNonceDropped`.
+    if let Some(n) = code
+        .nonce
+        .as_ref()
+        .filter(|_| !state.faults.on(Fault::IdTokenNonceDropped))
+    {
         claims["nonce"] = json!(n);
     }
     let unable = |_| OAuthError::invalid_request("temporarily unable to sign the id_token");
