@@ -181,31 +181,32 @@ pub fn claimed<'s>(
 
 /// `Basic base64(urlencode(id) ":" urlencode(secret))` -> (id, secret).
 pub fn parse_basic(value: &[u8]) -> Option<(String, String)> {
+    let (id, secret) = basic_pair(value)?;
+    let id = form_unescape(&id)?;
+    let secret = form_unescape(&secret)?;
+    (!id.is_empty()).then_some((id, secret))
+}
+
+/// The id and secret of a Basic value as sent, still form-encoded.
+fn basic_pair(value: &[u8]) -> Option<(String, String)> {
     let text = std::str::from_utf8(value).ok()?;
     let (scheme, b64) = text.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let decoded = STANDARD.decode(b64.trim()).ok()?;
-    let decoded = String::from_utf8(decoded).ok()?;
+    let decoded = String::from_utf8(STANDARD.decode(b64.trim()).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
-    let id = form_unescape(id)?;
-    let secret = form_unescape(secret)?;
-    (!id.is_empty()).then_some((id, secret))
+    Some((id.to_string(), secret.to_string()))
 }
 
 /// [`parse_basic`] as the token endpoint applies it. Fault `BasicCredentialsNotFormDecoded`:
 /// id and secret are taken as sent, so a client that form-encodes them (as RFC 6749 2.3.1
 /// says) is refused when its secret holds a character the encoding escapes.
 fn parse_basic_with(value: &[u8], faults: &FaultSwitches) -> Option<(String, String)> {
-    if !faults.on(Fault::BasicCredentialsNotFormDecoded) {
-        return parse_basic(value);
+    if faults.on(Fault::BasicCredentialsNotFormDecoded) {
+        return basic_pair(value).filter(|(id, _)| !id.is_empty());
     }
-    let text = std::str::from_utf8(value).ok()?;
-    let (_, b64) = text.split_once(' ')?;
-    let decoded = String::from_utf8(STANDARD.decode(b64.trim()).ok()?).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
-    Some((id.to_string(), secret.to_string()))
+    parse_basic(value)
 }
 
 /// Undoes `application/x-www-form-urlencoded` escaping of one value (RFC 6749 2.3.1
