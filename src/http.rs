@@ -172,6 +172,11 @@ impl Session {
         outcome
     }
 
+    /// The exchanges recorded since the last [`Session::take_transcript`], as recorded.
+    pub fn transcript(&self) -> &[Exchange] {
+        &self.transcript
+    }
+
     /// The exchanges recorded since the last call, and how many were not kept. They are
     /// redacted again with every secret learnt since they were recorded (a code captured from
     /// the last response, a login transaction read from a page).

@@ -39,7 +39,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     };
     // (cases, checks) per family: a check that silently disappears fails here.
     assert_eq!(count("discovery"), (6, 56));
-    assert_eq!(count("redirect-uri"), (28, 55));
+    assert_eq!(count("redirect-uri"), (29, 56));
     assert_eq!(count("scopes"), (15, 70));
     assert_eq!(count("plan-claims"), (15, 55));
     assert_eq!(count("token-errors"), (15, 40));
@@ -48,14 +48,15 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("refresh"), (5, 19));
     assert_eq!(count("revocation"), (7, 29));
     assert_eq!(count("compartment"), (8, 31));
-    assert_eq!(count("everything"), (8, 42));
-    assert_eq!(count("data-paths"), (25, 117));
-    assert_eq!(count("input"), (9, 18));
+    assert_eq!(count("everything"), (9, 43));
+    assert_eq!(count("data-paths"), (25, 131));
+    assert_eq!(count("search-filters"), (12, 12));
+    assert_eq!(count("input"), (11, 20));
     assert_eq!(count("app-id"), (11, 22));
     assert_eq!(count("patient-keys"), (3, 15));
     assert_eq!(count("portal"), (9, 42));
     assert_eq!(count("credential-audit"), (1, 10));
-    assert_eq!(result.cases.len(), 172);
+    assert_eq!(result.cases.len(), 188);
     // Every requirement in the catalogue is checked at least once.
     let catalogue = Catalogue::builtin().unwrap();
     for r in &catalogue.requirements {

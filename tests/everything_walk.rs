@@ -148,3 +148,57 @@ async fn an_unreachable_start_is_an_error() {
     .to_string();
     assert!(err.contains("GET failed: cannot connect"), "{err}");
 }
+
+/// FHIR R4 Bundle.total counts the matches across all pages, not the `include` entries: a
+/// walk that reaches its end says whether they agree; without a total, or on a walk that
+/// stopped early, there is nothing to judge (null).
+#[tokio::test]
+async fn total_is_judged_against_the_matches_of_a_complete_walk() {
+    let with_total = |total: u64, next: Option<&str>, entries: Vec<Value>| {
+        let mut b = bundle(next.map(str::to_string), vec![]);
+        b["entry"] = Value::Array(entries);
+        b["total"] = json!(total);
+        axum::Json(b)
+    };
+    let matched = |id: &str| {
+        json!({"resource": {"resourceType": "Coverage", "id": id,
+               "beneficiary": {"reference": "Patient/p"}}, "search": {"mode": "match"}})
+    };
+    let included = json!({"resource": {"resourceType": "Organization", "id": "o"},
+                          "search": {"mode": "include"}});
+    let app =
+        Router::new()
+            .route(
+                "/agrees",
+                get(move || {
+                    let (a, i) = (matched("a"), included.clone());
+                    async move { with_total(2, Some("agrees-2"), vec![a, i]) }
+                }),
+            )
+            .route(
+                "/agrees-2",
+                get(move || async move { with_total(2, None, vec![matched("b")]) }),
+            )
+            .route(
+                "/short",
+                get(move || async move { with_total(5, None, vec![matched("a"), matched("b")]) }),
+            )
+            .route(
+                "/stopped",
+                get(move || async move {
+                    with_total(9, Some("//foreign.invalid/x"), vec![matched("a")])
+                }),
+            );
+    let root = serve(app).await;
+    let mut session = Session::new(Default::default()).unwrap();
+    for (path, total, agrees) in [
+        ("agrees", json!(2), json!(true)),
+        ("short", json!(5), json!(false)),
+        ("stopped", json!(9), Value::Null),
+    ] {
+        let start = format!("{root}/{path}").parse().unwrap();
+        let summary = walk(&mut session, &start, "t", "p", 50).await.unwrap();
+        assert_eq!(summary["total"], total, "{path}: {summary}");
+        assert_eq!(summary["total_agrees"], agrees, "{path}: {summary}");
+    }
+}

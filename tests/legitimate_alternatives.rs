@@ -250,4 +250,43 @@ fn near_misses_fail() {
     assert_eq!(content_type("application/json; charset=utf-8"), ["holds"]);
     assert_eq!(content_type("text/html"), ["fails"]);
     assert_eq!(content_type("application/fhir+json"), ["fails"]);
+
+    // FHIR R4 search: a parameter the target refuses is not judged; one it accepts must narrow.
+    let walk = |v: serde_json::Value| Observed::summary(SummaryKind::Walk, 200, v);
+    let nothing = "a value no resource has gives an empty searchset";
+    let found = |status: u16, resources: u64| {
+        judge(
+            nothing,
+            "walk resources",
+            &walk(serde_json::json!({"first_status": status, "resources": resources})),
+        )
+    };
+    assert_eq!(found(400, 0), ["n/a"], "refused (handling=strict)");
+    assert_eq!(found(200, 0), ["holds"]);
+    assert_eq!(found(200, 3), ["fails"], "accepted and ignored");
+    // Bundle.total, when given, counts the matches of every page.
+    let paging = "own data by every search path";
+    let total = |agrees: serde_json::Value| {
+        judge(
+            paging,
+            "walk total_agrees",
+            &walk(serde_json::json!({"total_agrees": agrees})),
+        )
+    };
+    assert_eq!(total(serde_json::Value::Null), ["n/a"], "no total");
+    assert_eq!(total(true.into()), ["holds"]);
+    assert_eq!(total(false.into()), ["fails"]);
+
+    // RFC 9700 4.16: judged on the pages the form driver saw (none with a browser driver).
+    let frames = |html: u64, frameable: u64| {
+        let summary = serde_json::json!({"html_pages": html, "frameable_pages": frameable});
+        judge(
+            "login and consent pages refuse other sites' frames",
+            "login frameable_pages",
+            &Observed::summary(SummaryKind::Login, 302, summary),
+        )
+    };
+    assert_eq!(frames(0, 0), ["n/a"]);
+    assert_eq!(frames(2, 0), ["holds"]);
+    assert_eq!(frames(2, 1), ["fails"]);
 }

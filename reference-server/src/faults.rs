@@ -60,6 +60,9 @@ pub enum Fault {
     ConsentDenialIssuesCode,
     /// The consent page carries the member's password in a hidden field.
     ConsentPageCarriesPassword,
+    /// The login and consent pages may be framed by any site: neither
+    /// `Content-Security-Policy: frame-ancestors` nor `X-Frame-Options` is sent.
+    LoginPageFrameable,
     /// PKCE with the `plain` method is accepted.
     PkcePlainAccepted,
     /// Any `aud` is accepted.
@@ -179,6 +182,9 @@ pub enum Fault {
     /// A search's `next` link starts one entry early, so each page repeats the last entry of
     /// the page before.
     SearchPagesOverlap,
+    /// The `identifier` search parameter is accepted (and kept in the links) but not applied:
+    /// every resource matches it.
+    SearchIdentifierIgnored,
     /// A malformed parameter makes the server answer 500.
     ServerErrorOnBadInput,
     // Application-id profile (seed 004).
@@ -267,6 +273,7 @@ impl Fault {
             AssertionAudArrayRefused => &["TOKEN-ASSERTION-AUD-ARRAY"],
             ConsentDenialIssuesCode => &["AUTHZ-CONSENT"],
             ConsentPageCarriesPassword => &["SECRET-NO-ECHO"],
+            LoginPageFrameable => &["AUTHZ-FRAMING"],
             PkcePlainAccepted => &["AUTHZ-PKCE"],
             AudienceNotChecked => &["AUTHZ-AUD"],
             TokenErrorsNotJson => &["TOKEN-ERRORS"],
@@ -335,6 +342,7 @@ impl Fault {
             EverythingTypeIgnored => &["FHIR-EVERYTHING-TYPE"],
             IdSearchCrossesCompartment | ReferenceSearchCrossesCompartment => &["GW-COMPARTMENT"],
             SearchIgnoresCount | SearchPagesOverlap => &["FHIR-SEARCH-PAGING"],
+            SearchIdentifierIgnored => &["FHIR-SEARCH-FILTER"],
             ServerErrorOnBadInput => &["INPUT-4XX"],
             AppIdUngrantedAccountReadable => &["APPID-ACCOUNT-403"],
             AppIdUnauthorizedEndpointAllowed => &["APPID-ENDPOINT-403"],

@@ -35,10 +35,12 @@ pub async fn walk(
     let mut next = Some(start.clone());
     let mut seen_links = HashSet::new();
     let mut resources = HashSet::new();
+    let mut matched = HashSet::new();
+    let mut total = None;
     let (mut pages, mut duplicates, mut outside, mut not_searchset, mut relative_next) =
         (0, 0, 0, 0, 0);
     let (mut foreign_next, mut looped, mut bad_status, mut largest_page) = (0, false, 0, 0);
-    let mut truncated = false;
+    let (mut truncated, mut unfollowable) = (false, false);
     let mut first_status = None;
     let mut types = std::collections::BTreeSet::new();
     while let Some(url) = next.take() {
@@ -68,6 +70,9 @@ pub async fn walk(
         if page["resourceType"] != "Bundle" || page["type"] != "searchset" {
             not_searchset += 1;
         }
+        if pages == 1 {
+            total = page["total"].as_u64();
+        }
         let entries = page["entry"].as_array().map_or(&[][..], Vec::as_slice);
         // `_count` bounds the matches of a page; resources `_include` adds are not counted.
         let matches = entries
@@ -85,6 +90,9 @@ pub async fn walk(
                 r["resourceType"].as_str().unwrap_or(""),
                 r["id"].as_str().unwrap_or("")
             );
+            if e["search"]["mode"] != "include" {
+                matched.insert(key.clone());
+            }
             if !resources.insert(key) {
                 duplicates += 1;
             }
@@ -101,14 +109,25 @@ pub async fn walk(
                 relative_next += 1;
             }
             match url.join(link) {
-                Err(_) => break,
+                Err(_) => {
+                    unfollowable = true;
+                    break;
+                }
                 Ok(n) if n.origin() != origin => foreign_next += 1,
                 Ok(n) => next = Some(n),
             }
         }
     }
+    // FHIR R4 Bundle.total: the matches across all pages (not `include` entries). Judged only
+    // on a walk that reached its last page.
+    let complete = !truncated && !looped && !unfollowable && bad_status == 0 && foreign_next == 0;
+    let total_agrees = total
+        .filter(|_| complete)
+        .map(|t| usize::try_from(t).is_ok_and(|t| t == matched.len()));
     Ok(json!({
         "pages": pages,
+        "total": total,
+        "total_agrees": total_agrees,
         "resources": resources.len(),
         "duplicates": duplicates,
         "outside_compartment": outside,

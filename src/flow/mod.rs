@@ -3,6 +3,7 @@
 
 pub mod client_assertion;
 pub mod everything;
+pub mod framing;
 pub mod html_page;
 pub mod id_token;
 #[cfg(feature = "browser")]

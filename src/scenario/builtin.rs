@@ -13,7 +13,7 @@ pub fn builtin() -> Result<Vec<Scenario>, ParseError> {
 }
 
 /// The built-in scenario files, in report order.
-const BUILTIN: [(&str, &str); 16] = [
+const BUILTIN: [(&str, &str); 17] = [
     (
         "scenarios/discovery.toml",
         include_str!("../../scenarios/discovery.toml"),
@@ -61,6 +61,10 @@ const BUILTIN: [(&str, &str); 16] = [
     (
         "scenarios/data_paths.toml",
         include_str!("../../scenarios/data_paths.toml"),
+    ),
+    (
+        "scenarios/search_filters.toml",
+        include_str!("../../scenarios/search_filters.toml"),
     ),
     (
         "scenarios/input.toml",

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::check::{Observed, SummaryKind, SyntaxError};
 use crate::flow::client_assertion::{ASSERTION_TYPE, Claims, KeyError, random_jti};
 use crate::flow::everything::WalkError;
+use crate::flow::framing;
 use crate::flow::login_form::{self, Credentials, LoginEnd, LoginError, PendingConsent};
 use crate::http::{Fetched, HttpError, Session};
 use crate::scenario::model::{Action, AssertionSpec, Consent, Decision, Jwt, Login, Request, Walk};
@@ -386,8 +387,10 @@ async fn login(
         }
         (_, _) => return Err(StepError::NeedsFormDriver),
     };
+    // RFC 9700 4.16: the pages the form driver was shown (a browser's are not recorded).
+    let pages = framing::count_pages(session.http.transcript());
     match end {
-        Ok(end) => redirected(end),
+        Ok(end) => redirected(end, pages),
         Err(e) => refused(e),
     }
 }
@@ -406,7 +409,7 @@ async fn consent(
     let end = login_form::answer_consent(&mut session.http, pending, &settings)
         .await
         .map_err(StepError::Login)?;
-    redirected(end)
+    redirected(end, framing::count_pages(session.http.transcript()))
 }
 
 /// The form settings that press the control of the member's decision.
@@ -420,8 +423,9 @@ fn with_decision(
     }
 }
 
-/// What checks see of a login that reached the client's redirect: a 302 to it.
-fn redirected(end: url::Url) -> Result<Observed, StepError> {
+/// What checks see of a login that reached the client's redirect: a 302 to it, with the
+/// HTML pages shown on the way and how many of them any site may frame.
+fn redirected(end: url::Url, (html, frameable): (usize, usize)) -> Result<Observed, StepError> {
     let mut headers = reqwest::header::HeaderMap::new();
     let location = reqwest::header::HeaderValue::from_str(end.as_str())
         .map_err(|_| StepError::UnusableRedirect)?;
@@ -429,7 +433,7 @@ fn redirected(end: url::Url) -> Result<Observed, StepError> {
     let mut seen = Observed::summary(
         SummaryKind::Login,
         302,
-        json!({"credentials_refused": false}),
+        json!({"credentials_refused": false, "html_pages": html, "frameable_pages": frameable}),
     );
     seen.headers = headers;
     Ok(seen)

@@ -68,6 +68,7 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 want("_count honoured", "error", "page 1 is not JSON"),
                 want("filtered walks", "error", "page 1 is not JSON"),
                 want("_type keeps to its types", "error", "page 1 is not JSON"),
+                want("_since before every record", "error", "page 1 is not JSON"),
                 want("own data", "error", "page 1 is not JSON"),
                 want("own Patient", "fail", "the body is not JSON"),
                 want(
@@ -110,6 +111,11 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                     "error",
                     "page 1: body larger than 8388608",
                 ),
+                want(
+                    "_since before every record",
+                    "error",
+                    "page 1: body larger than 8388608",
+                ),
                 want("own data", "error", "page 1: body larger than 8388608"),
                 want("own Patient", "error", "body larger than 8388608 bytes"),
                 want(
@@ -140,6 +146,16 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 want("filtered walks", "error", "too many pages or redirects"),
                 want(
                     "_type keeps to its types",
+                    "error",
+                    "too many pages or redirects",
+                ),
+                want(
+                    "_since before every record",
+                    "error",
+                    "too many pages or redirects",
+                ),
+                want(
+                    "login and consent pages refuse",
                     "error",
                     "too many pages or redirects",
                 ),
@@ -202,6 +218,8 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 ),
                 // The `_type` walk meets the cycle and judges only the types it saw.
                 want("_type keeps to its types", "pass", ""),
+                // Both `_since` walks meet the cycle: the same resources, nothing dropped.
+                want("_since before every record", "pass", ""),
                 // The compartment cases judge the compartment, not the paging (the pages
                 // seen are all the member's): the walk must only end, at its page bound.
                 want("own data", "pass|fail", ""),
@@ -227,6 +245,11 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 want("filtered walks", "error", "page 1: GET failed: timed out"),
                 want(
                     "_type keeps to its types",
+                    "error",
+                    "page 1: GET failed: timed out",
+                ),
+                want(
+                    "_since before every record",
                     "error",
                     "page 1: GET failed: timed out",
                 ),
@@ -269,6 +292,11 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                 ),
                 want(
                     "_type keeps to its types",
+                    "error",
+                    "end of file before message length reached",
+                ),
+                want(
+                    "_since before every record",
                     "error",
                     "end of file before message length reached",
                 ),
@@ -327,6 +355,11 @@ pub fn plans(h: &Hostile) -> Vec<Plan> {
                     "error",
                     "capture `access_token`: nothing at json /access_token (status 503)",
                 ),
+                want(
+                    "_since before every record",
+                    "error",
+                    "capture `access_token`: nothing at json /access_token (status 503)",
+                ),
             ],
             extra: busy_gets_wait_and_posts_do_not_retry,
         },
@@ -340,8 +373,8 @@ fn next_loop_is_bounded(log: &Log, _: &Value) -> Vec<String> {
         log,
         &[
             // 3 (the cycle) + 200 + 400 + 3 filtered walks of 400 + 3 (the `_type` walk's
-            // cycle)
-            ("/next-loop/fhir/Patient/p1/$everything", 1806),
+            // cycle) + 2 `_since` walks of 3 (the cycle)
+            ("/next-loop/fhir/Patient/p1/$everything", 1812),
             ("/next-loop/fhir/Patient/p2/$everything", 1),
             // own data walked (100 pages); another patient's searches are in data_paths.toml
             ("/next-loop/fhir/Coverage", 100),
@@ -387,8 +420,9 @@ fn resets_are_retried_once(log: &Log, _: &Value) -> Vec<String> {
         log,
         &[
             ("/reset/fhir/metadata", 2),
-            // 7 walks (2 sends each) and another patient's `$everything` (2)
-            ("/reset/fhir/Patient/p1/$everything", 14),
+            // 8 walks (2 sends each: the `_since` case stops at its first) and another
+            // patient's `$everything` (2)
+            ("/reset/fhir/Patient/p1/$everything", 16),
             ("/reset/fhir/Patient/p2/$everything", 2),
             // own Patient: 2; another patient's Patient read: 2
             ("/reset/fhir/Patient/p1", 2),

@@ -4,7 +4,7 @@
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::{grants, pages, pkce};
 use crate::faults::{Fault, FaultSwitches};
@@ -171,7 +171,10 @@ pub async fn authorize(State(state): State<AppState>, RawQuery(query): RawQuery)
         },
     );
     let action = format!("{}/login", state.urls.issuer);
-    no_store(Html(pages::login_page(&action, &tx, &client.name, None)).into_response())
+    pages::interaction_page(
+        pages::login_page(&action, &tx, &client.name, None),
+        &state.faults,
+    )
 }
 
 /// SMART's `aud` (SMART App Launch 2.0.0, "aud" parameter), when sent, names the Patient

@@ -4,9 +4,9 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 
-use super::authorize::{found, no_store};
+use super::authorize::found;
 use super::pages;
 use super::token::FormBody;
 use crate::faults::{Fault, FaultSwitches};
@@ -82,7 +82,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Form
             client_name,
             Some("Unknown username or wrong password."),
         );
-        return no_store(Html(page).into_response());
+        return pages::interaction_page(page, &state.faults);
     };
     let session = random_token();
     if let Some(mut p) = state.tokens.pending.get_mut(&tx) {
@@ -102,7 +102,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Form
             1,
         );
     }
-    let mut res = Html(page).into_response();
+    let mut res = pages::interaction_page(page, &state.faults);
     let secure = if state.urls.root.starts_with("https:") {
         "; Secure"
     } else {
@@ -112,7 +112,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, body: Form
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
-    no_store(res)
+    res
 }
 
 /// The session cookie's value, if the request carries exactly one.

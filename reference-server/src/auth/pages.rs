@@ -1,7 +1,28 @@
 //! The member-facing login and consent pages (real HTML forms, no JavaScript needed).
 
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::authorize::no_store;
+use crate::faults::{Fault, FaultSwitches};
 use crate::html::{escape, page};
 use crate::tokens::PendingAuthorization;
+
+/// A login or consent page as served: never cached (it carries the transaction id), and
+/// never shown in another site's frame (RFC 9700 4.16 clickjacking: both the CSP directive
+/// and X-Frame-Options, for browsers without CSP level 2). Fault `LoginPageFrameable`: neither.
+pub fn interaction_page(html: String, faults: &FaultSwitches) -> Response {
+    let mut res = no_store(Html(html).into_response());
+    if !faults.on(Fault::LoginPageFrameable) {
+        let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        );
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    res
+}
 
 /// The login form: username and password, posted with the transaction id.
 pub fn login_page(action: &str, tx: &str, client_name: &str, error: Option<&str>) -> String {
@@ -46,4 +67,25 @@ pub fn consent_page(
         tx = escape(tx),
     );
     page("Allow access?", &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interaction_pages_forbid_framing_unless_the_fault_is_on() {
+        let faults = FaultSwitches::default();
+        let res = interaction_page("<p>x</p>".into(), &faults);
+        let h = res.headers();
+        assert_eq!(h[header::CACHE_CONTROL], "no-store");
+        assert_eq!(h[header::CONTENT_SECURITY_POLICY], "frame-ancestors 'none'");
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
+        faults.set(&[Fault::LoginPageFrameable]);
+        let res = interaction_page("<p>x</p>".into(), &faults);
+        let h = res.headers();
+        assert_eq!(h[header::CACHE_CONTROL], "no-store");
+        assert!(h.get(header::CONTENT_SECURITY_POLICY).is_none());
+        assert!(h.get(header::X_FRAME_OPTIONS).is_none());
+    }
 }

@@ -46,6 +46,8 @@ pub enum Filter {
     /// `patient`/`subject`/`beneficiary`: the handler checks it names the caller, and every
     /// resource of the caller's record matches.
     Patient(String),
+    /// Fault `SearchIdentifierIgnored`: a criterion kept in the links but not applied.
+    Ignored,
 }
 
 impl Filter {
@@ -89,7 +91,7 @@ impl Filter {
                     .as_str()
                     .is_some_and(|s| s.eq_ignore_ascii_case(state))
             }),
-            Filter::Patient(_) => true,
+            Filter::Patient(_) | Filter::Ignored => true,
         }
     }
 }

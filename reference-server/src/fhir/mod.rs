@@ -215,6 +215,7 @@ pub(crate) fn param_error_with(e: FhirError, faults: &FaultSwitches) -> FhirErro
 
 /// A search of either API parsed as served: a bad value as [`param_error_with`] answers it.
 /// Fault `SearchIgnoresCount`: `_count` is read but every page has the default size.
+/// Fault `SearchIdentifierIgnored`: `identifier` stays in the links but matches everything.
 pub(crate) fn parse_search_with(
     params: &Params,
     spec: &search::SearchSpec<'_>,
@@ -223,6 +224,13 @@ pub(crate) fn parse_search_with(
     let mut search = search::parse_search(params, spec).map_err(|e| param_error_with(e, faults))?;
     if faults.on(Fault::SearchIgnoresCount) {
         search.count = spec.default_count;
+    }
+    if faults.on(Fault::SearchIdentifierIgnored) {
+        for (name, _, filter) in &mut search.criteria {
+            if *name == "identifier" {
+                *filter = filter::Filter::Ignored;
+            }
+        }
     }
     Ok(search)
 }

@@ -296,7 +296,13 @@ server.register_endpoint(Registration)
 
 def page(title, body):
     html = f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>'
-    return html, 200, {"content-type": "text/html; charset=utf-8", "cache-control": "no-store"}
+    # The pages are this program's, not Authlib's: they forbid framing (RFC 9700 4.16).
+    return html, 200, {
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-store",
+        "content-security-policy": "frame-ancestors 'none'",
+        "x-frame-options": "DENY",
+    }
 
 
 LOGIN_FORM = """<form method="post"><label>Username <input name="username"></label>

@@ -30,21 +30,26 @@ const outcome = (code, text) => ({
 // the payer Organization they reference (which $everything includes, as FHIR allows).
 function dataset(patients) {
   const byPatient = new Map();
+  const meta = (k) => ({ lastUpdated: `2026-0${1 + (k % 9)}-0${1 + (k % 9)}T12:00:00Z` });
   for (const [n, id] of patients.entries()) {
     const ref = { reference: `Patient/${id}` };
     const coverage = [1, 2].map((k) => ({
-      resourceType: 'Coverage', id: `cov-${n}-${k}`, status: 'active',
+      resourceType: 'Coverage', id: `cov-${n}-${k}`, meta: meta(k), status: 'active',
       beneficiary: ref, payor: [{ reference: 'Organization/payer' }],
     }));
     const eob = Array.from({ length: 12 }, (_, k) => ({
-      resourceType: 'ExplanationOfBenefit', id: `eob-${n}-${k}`, status: 'active',
+      resourceType: 'ExplanationOfBenefit', id: `eob-${n}-${k}`, meta: meta(k), status: 'active',
+      identifier: [{ system: 'urn:foreign:claim', value: `claim-${n}-${k}` }],
       use: 'claim', patient: ref, created: `2025-0${1 + (k % 9)}-1${k % 10}`,
     }));
     const observation = Array.from({ length: 8 }, (_, k) => ({
-      resourceType: 'Observation', id: `obs-${n}-${k}`, status: 'final',
+      resourceType: 'Observation', id: `obs-${n}-${k}`, meta: meta(k), status: 'final',
       code: { text: 'body weight' }, subject: ref,
     }));
-    const patient = { resourceType: 'Patient', id, name: [{ family: `Member${n + 1}` }] };
+    const patient = {
+      resourceType: 'Patient', id, meta: meta(0), name: [{ family: `Member${n + 1}` }],
+      identifier: [{ system: 'urn:foreign:member', value: `member-${n + 1}` }],
+    };
     byPatient.set(id, { patient, coverage, eob, observation });
   }
   const organization = { resourceType: 'Organization', id: 'payer', name: 'Foreign Test Payer' };
@@ -52,6 +57,10 @@ function dataset(patients) {
   for (const type of ['Practitioner', 'PractitionerRole', 'Organization', 'Location',
     'HealthcareService', 'InsurancePlan', 'Endpoint']) {
     directory[type] = Array.from({ length: 5 }, (_, k) => ({ resourceType: type, id: `${type.toLowerCase()}-${k}` }));
+  }
+  for (const [k, org] of directory.Organization.entries()) org.name = `Foreign Clinic ${k + 1}`;
+  for (const [k, loc] of directory.Location.entries()) {
+    loc.address = { state: ['MN', 'WI'][k % 2], country: 'US' };
   }
   return { byPatient, organization, directory };
 }
@@ -70,6 +79,34 @@ function page(base, path, params, all, offset, count) {
     resourceType: 'Bundle', type: 'searchset', total: all.length, link,
     entry: entries.map((r) => ({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r })),
   };
+}
+
+// The search parameters the IGs of seed 001 require that this gateway applies (FHIR R4
+// search): `identifier` (a token, `system|value` or a value only), `_lastUpdated` (with ge, gt,
+// le or lt), `name` (a string: starts with, any case) and `address-state`. Other parameters
+// are ignored, as FHIR's lenient default allows; a value it cannot read is a 400.
+function filtered(params, all) {
+  let out = all;
+  const identifier = params.get('identifier');
+  if (identifier !== null) {
+    const [system, value] = identifier.includes('|') ? identifier.split('|', 2) : ['', identifier];
+    out = out.filter((r) => (r.identifier || []).some((i) => i.value === value && (system === '' || i.system === system)));
+  }
+  const updated = params.get('_lastUpdated');
+  if (updated !== null) {
+    const [, prefix, date] = /^(ge|gt|le|lt)?(.*)$/.exec(updated);
+    const t = Date.parse(date);
+    if (prefix === undefined || Number.isNaN(t)) throw new Error('_lastUpdated takes ge, gt, le or lt and a date');
+    const keep = { ge: (u) => u >= t, gt: (u) => u > t, le: (u) => u <= t, lt: (u) => u < t }[prefix];
+    out = out.filter((r) => keep(Date.parse(r.meta?.lastUpdated ?? '')));
+  }
+  const name = params.get('name');
+  if (name !== null) out = out.filter((r) => typeof r.name === 'string' && r.name.toLowerCase().startsWith(name.toLowerCase()));
+  const state = params.get('address-state');
+  if (state !== null) {
+    out = out.filter((r) => [r.address].flat().some((a) => a?.state?.toLowerCase() === state.toLowerCase()));
+  }
+  return out;
 }
 
 // `_count` and `_offset` as FHIR search expects them: non-negative integers, else 400.
@@ -199,7 +236,15 @@ async function handle(config, server, req, res) {
   } catch (e) {
     return json(res, 400, outcome('invalid', e.message));
   }
-  const search = (all) => json(res, 200, page(base, `${path}${url.search}`, params, all, pageOf.offset, pageOf.count));
+  const search = (all) => {
+    let hits;
+    try {
+      hits = filtered(params, all);
+    } catch (e) {
+      return json(res, 400, outcome('invalid', e.message));
+    }
+    return json(res, 200, page(base, `${path}${url.search}`, params, hits, pageOf.offset, pageOf.count));
+  };
 
   if (kind === PROVIDER_DIRECTORY) {
     if (!scopes.has('system/*.rs')) return json(res, 403, outcome('forbidden', 'insufficient scope'), challenge('insufficient_scope'));

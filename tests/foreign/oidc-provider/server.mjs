@@ -161,7 +161,11 @@ function consentPage(uid, details) {
 
 async function interaction(req, res, uid, action) {
   const send = (status, html) => {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    // The pages are this program's, not the library's: they forbid framing (RFC 9700 4.16).
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store',
+      'content-security-policy': "frame-ancestors 'none'", 'x-frame-options': 'DENY',
+    });
     res.end(html);
   };
   const details = await provider.interactionDetails(req, res);
