@@ -43,7 +43,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("scopes"), (15, 70));
     assert_eq!(count("plan-claims"), (15, 55));
     assert_eq!(count("token-errors"), (15, 40));
-    assert_eq!(count("client-assertion"), (3, 12));
+    assert_eq!(count("client-assertion"), (3, 20));
     assert_eq!(count("id-token"), (4, 34));
     assert_eq!(count("refresh"), (5, 19));
     assert_eq!(count("revocation"), (7, 29));

@@ -114,12 +114,21 @@ fn start(name: &str, env: &[(&str, String)], log: &Path) -> Running {
     }
 }
 
-/// A check that did not hold: `family / case`, the check's description, and its outcome.
-type Deviation = (String, String, String);
+/// A check that did not hold: `family / case`, the check's description, its outcome and its
+/// step (an entry of `expected.toml` may leave the step out when the case has one check of
+/// that description).
+type Deviation = (String, String, String, Option<u64>);
 
-/// What `expected.toml` lists, each entry with its clause.
-fn expected(name: &str) -> BTreeSet<Deviation> {
-    let path = foreign_dir(name).join("expected.toml");
+/// Whether the listed entry `want` names the check `seen`.
+fn names(want: &Deviation, seen: &Deviation) -> bool {
+    (&want.0, &want.1, &want.2) == (&seen.0, &seen.1, &seen.2)
+        && want.3.is_none_or(|step| seen.3 == Some(step))
+}
+
+/// What `file` (`expected.toml`, or `expected-keyed.toml` for the keyed run) lists, each
+/// entry with its clause.
+fn expected(name: &str, file: &str) -> BTreeSet<Deviation> {
+    let path = foreign_dir(name).join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     let table: toml::Table = toml::from_str(&text).unwrap();
     let entries = table.get("failure").and_then(|f| f.as_array());
@@ -136,25 +145,44 @@ fn expected(name: &str) -> BTreeSet<Deviation> {
             field("case").expect("case"),
             field("check").expect("check"),
             field("outcome").unwrap_or_else(|| "fail".into()),
+            e.get("step").and_then(|v| v.as_integer()).map(|n| n as u64),
         ));
     }
     out
 }
 
-fn run_against(name: &str) {
-    let dir = scratch(&format!("foreign-{name}"));
+/// One run of the suite against a foreign target: the whole suite with `profile.toml`, or
+/// the keyed run (the client-assertion family with `profile-keyed.toml`, whose Patient
+/// Access app authenticates with `private_key_jwt`).
+#[derive(Clone, Copy, PartialEq)]
+enum Run {
+    Suite,
+    Keyed,
+}
+
+fn run_against(name: &str, run: Run) {
+    let (profile_file, expected_file, tag) = match run {
+        Run::Suite => ("profile.toml", "expected.toml", ""),
+        Run::Keyed => ("profile-keyed.toml", "expected-keyed.toml", "-keyed"),
+    };
+    let dir = scratch(&format!("foreign-{name}{tag}"));
     let env: Vec<(&str, String)> = SECRET_VARS.iter().map(|k| (*k, secret())).collect();
     let target = start(name, &env, &dir.join("server.log"));
-    let profile = std::fs::read_to_string(foreign_dir(name).join("profile.toml"))
+    let client_keys = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/client-keys");
+    let profile = std::fs::read_to_string(foreign_dir(name).join(profile_file))
         .unwrap()
         .replace("{patient_access}", &target.patient_access)
-        .replace("{provider_directory}", &target.provider_directory);
+        .replace("{provider_directory}", &target.provider_directory)
+        .replace("{client_keys}", &client_keys.display().to_string());
     let profile_path = dir.join("profile.toml");
     std::fs::write(&profile_path, profile).unwrap();
     let out = dir.join("out");
-    let res = Command::new(env!("CARGO_BIN_EXE_smartcheck"))
-        .args(["run", "--target"])
-        .arg(&profile_path)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smartcheck"));
+    cmd.args(["run", "--target"]).arg(&profile_path);
+    if run == Run::Keyed {
+        cmd.args(["--scenario", "client_assertion"]);
+    }
+    let res = cmd
         .arg("--out")
         .arg(&out)
         .envs(env.iter().map(|(k, v)| (*k, v)))
@@ -169,6 +197,9 @@ fn run_against(name: &str) {
 
     let mut seen = BTreeSet::new();
     let mut errors = Vec::new();
+    // How many checks each (case, description) has: an entry must give the step of one
+    // that is not alone, or it would also excuse its namesakes.
+    let mut namesakes = std::collections::BTreeMap::<(String, String), usize>::new();
     for case in results["cases"].as_array().unwrap() {
         let id = format!(
             "{} / {}",
@@ -180,15 +211,44 @@ fn run_against(name: &str) {
         }
         for check in case["checks"].as_array().unwrap() {
             let outcome = check["outcome"].as_str().unwrap();
+            let description = check["description"].as_str().unwrap().to_string();
+            *namesakes
+                .entry((id.clone(), description.clone()))
+                .or_default() += 1;
             if outcome == "fail" || outcome == "warn" {
-                let description = check["description"].as_str().unwrap().to_string();
-                seen.insert((id.clone(), description, outcome.to_string()));
+                let step = check["step"].as_u64();
+                seen.insert((id.clone(), description, outcome.to_string(), step));
             }
         }
     }
-    let want = expected(name);
-    let unexpected: Vec<_> = seen.difference(&want).collect();
-    let stale: Vec<_> = want.difference(&seen).collect();
+    let want = expected(name, expected_file);
+    for w in want.iter().filter(|w| w.3.is_none()) {
+        let n = namesakes
+            .get(&(w.0.clone(), w.1.clone()))
+            .copied()
+            .unwrap_or(0);
+        assert!(
+            n <= 1,
+            "{name}: {w:?} names {n} checks of {expected_file}: give its step"
+        );
+    }
+    if run == Run::Keyed {
+        // The keyed run exists to judge the assertions: they must have been judged.
+        let judged = results["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["family"] == "client-assertion" && c["outcome"] != "skip");
+        assert!(judged, "{name}: no client-assertion case ran\n{stdout}");
+    }
+    let unexpected: Vec<_> = seen
+        .iter()
+        .filter(|s| !want.iter().any(|w| names(w, s)))
+        .collect();
+    let stale: Vec<_> = want
+        .iter()
+        .filter(|w| !seen.iter().any(|s| names(w, s)))
+        .collect();
     assert!(
         errors.is_empty() && unexpected.is_empty() && stale.is_empty(),
         "{name}: errors {errors:#?}\nnot in expected.toml (false positive or regression): \
@@ -196,16 +256,26 @@ fn run_against(name: &str) {
     );
     // A run with listed failures exits 1 (a required check failed), never 3.
     let code = res.status.code();
-    let failed = want.iter().any(|(_, _, o)| o == "fail");
+    let failed = want.iter().any(|w| w.2 == "fail");
     assert_eq!(code, Some(if failed { 1 } else { 0 }), "{stdout}\n{stderr}");
 }
 
 #[test]
 fn oidc_provider_fails_only_what_it_violates() {
-    run_against("oidc-provider");
+    run_against("oidc-provider", Run::Suite);
+}
+
+#[test]
+fn oidc_provider_with_a_keyed_client_fails_only_what_it_violates() {
+    run_against("oidc-provider", Run::Keyed);
 }
 
 #[test]
 fn authlib_fails_only_what_it_violates() {
-    run_against("authlib");
+    run_against("authlib", Run::Suite);
+}
+
+#[test]
+fn authlib_with_a_keyed_client_fails_only_what_it_violates() {
+    run_against("authlib", Run::Keyed);
 }

@@ -78,7 +78,7 @@ fn the_suite_runs_on_a_private_key_jwt_client() {
             case["name"]
         );
     }
-    let signed = "assertion accepted, then forged, misdirected, expired and replayed ones refused";
+    let signed = "assertion accepted, then forged, misdirected, expired, replayed and incomplete ones refused";
     assert_eq!(outcome(&results, "client-assertion", signed), "pass");
     // Token calls of the other families went through the assertion too.
     assert_eq!(
@@ -107,7 +107,7 @@ fn a_key_the_server_does_not_hold_fails_the_assertion_checks() {
     // The RSA demo key under the EC key's kid: the server finds no RSA key with that kid.
     let key = demo_key("demo-asymmetric-rs384.pem");
     let (results, _) = run(&dir, &jwt_profile(&server, &key, "demo-es384"));
-    let signed = "assertion accepted, then forged, misdirected, expired and replayed ones refused";
+    let signed = "assertion accepted, then forged, misdirected, expired, replayed and incomplete ones refused";
     assert_eq!(outcome(&results, "client-assertion", signed), "fail");
     assert_eq!(
         outcome(&results, "refresh", "refresh and use the new token"),

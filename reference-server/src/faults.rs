@@ -96,7 +96,7 @@ pub enum Fault {
     ClientAssertionSignatureUnchecked,
     /// A client assertion for another audience than the token endpoint is accepted.
     ClientAssertionAudienceUnchecked,
-    /// An expired client assertion (or one valid for hours) is accepted.
+    /// An expired client assertion (or one valid for hours, or not valid yet) is accepted.
     ClientAssertionExpiryUnchecked,
     /// A client assertion can be used again (its jti is not remembered).
     ClientAssertionReplayAccepted,

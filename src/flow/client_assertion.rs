@@ -59,6 +59,42 @@ pub struct Claims {
     /// Seconds from now to `exp` (SMART: at most 300).
     pub expires_in: i64,
     pub jti: String,
+    /// `iss` and `sub` other than the client id (RFC 7523 3 items 1 and 2).
+    pub iss: Option<String>,
+    pub sub: Option<String>,
+    /// Seconds from now to an `nbf` claim (none by default; RFC 7523 3 item 5).
+    pub not_before_in: Option<i64>,
+    /// Claims left out (`exp`, `sub`, ...: RFC 7523 3 says each is required).
+    pub without: Vec<String>,
+    /// Sent unsigned (`alg: none`, an empty signature: RFC 7523 3 item 9).
+    pub unsigned: bool,
+}
+
+impl Claims {
+    /// The payload: `iss` and `sub` the client, `aud` the token URL, `exp`, `iat` and `jti`,
+    /// changed as the fields say.
+    fn payload(&self, now: u64) -> Value {
+        let exp = (now as i64).saturating_add(self.expires_in).max(0);
+        let aud = if self.aud_array {
+            json!([self.aud])
+        } else {
+            json!(self.aud)
+        };
+        let mut payload = json!({
+            "iss": self.iss.as_deref().unwrap_or(&self.client_id),
+            "sub": self.sub.as_deref().unwrap_or(&self.client_id),
+            "aud": aud, "exp": exp, "iat": now, "jti": self.jti,
+        });
+        if let Some(nbf) = self.not_before_in {
+            payload["nbf"] = json!((now as i64).saturating_add(nbf).max(0));
+        }
+        if let Value::Object(map) = &mut payload {
+            for claim in &self.without {
+                map.remove(claim);
+            }
+        }
+        payload
+    }
 }
 
 impl ClientKey {
@@ -128,25 +164,19 @@ impl ClientKey {
         }
     }
 
-    /// A signed client assertion: `iss` and `sub` the client, `aud` the token URL, `exp`,
-    /// `iat` and `jti` (SMART's header `typ: JWT` and `kid`).
+    /// A signed client assertion of `claims` (SMART's header `typ: JWT` and `kid`), or an
+    /// unsigned one (`alg: none`) when `claims.unsigned`.
     pub fn sign(&self, claims: &Claims, now: u64) -> Result<String, KeyError> {
-        let header = json!({ "alg": self.alg(), "typ": "JWT", "kid": self.kid });
-        let exp = (now as i64).saturating_add(claims.expires_in).max(0);
-        let aud = if claims.aud_array {
-            json!([claims.aud])
-        } else {
-            json!(claims.aud)
-        };
-        let payload = json!({
-            "iss": claims.client_id, "sub": claims.client_id, "aud": aud,
-            "exp": exp, "iat": now, "jti": claims.jti,
-        });
+        let alg = if claims.unsigned { "none" } else { self.alg() };
+        let header = json!({ "alg": alg, "typ": "JWT", "kid": self.kid });
         let input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(payload.to_string())
+            URL_SAFE_NO_PAD.encode(claims.payload(now).to_string())
         );
+        if claims.unsigned {
+            return Ok(format!("{input}."));
+        }
         let rng = SystemRandom::new();
         let signature = match &*self.signer {
             Signer::Rsa(pair) => {
@@ -209,6 +239,7 @@ mod tests {
             aud_array: false,
             expires_in: 120,
             jti: random_jti(),
+            ..Claims::default()
         };
         let jwt = key.sign(&claims, 1_000).unwrap();
         let parts: Vec<&str> = jwt.split('.').collect();
@@ -231,6 +262,27 @@ mod tests {
         );
         assert_eq!(URL_SAFE_NO_PAD.decode(parts[2]).unwrap().len(), 96);
         assert_ne!(random_jti(), random_jti());
+        assert!(body.get("nbf").is_none());
+
+        // The near misses a step can ask for.
+        let near = Claims {
+            sub: Some("other".into()),
+            not_before_in: Some(600),
+            without: vec!["exp".into()],
+            unsigned: true,
+            ..claims
+        };
+        let jwt = key.sign(&near, 1_000).unwrap();
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(decode(parts[0])["alg"], "none");
+        assert_eq!(parts[2], "", "no signature");
+        let body = decode(parts[1]);
+        assert_eq!(
+            (&body["iss"], &body["sub"]),
+            (&json!("app"), &json!("other"))
+        );
+        assert_eq!(body["nbf"], 1_600);
+        assert!(body.get("exp").is_none());
     }
 
     #[test]

@@ -150,6 +150,20 @@ pub struct AssertionSpec {
     /// Send the previous assertion of this session again (a replayed `jti`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reuse: bool,
+    /// `iss` and `sub` other than the client id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// Seconds from now to an `nbf` claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before_in: Option<i64>,
+    /// Claims left out (`exp`, `sub`, `iss`, `aud`, `jti`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub without: Vec<String>,
+    /// Send it unsigned (`alg: none`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unsigned: bool,
 }
 
 /// The member login through the configured driver, from the authorize URL to the redirect

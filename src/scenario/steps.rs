@@ -299,6 +299,11 @@ fn client_assertion(
         aud_array: spec.aud_array,
         expires_in: spec.expires_in.unwrap_or(ASSERTION_LIFETIME_SECS),
         jti: random_jti(),
+        iss: spec.iss.clone(),
+        sub: spec.sub.clone(),
+        not_before_in: spec.not_before_in,
+        without: spec.without.clone(),
+        unsigned: spec.unsigned,
     };
     key.sign(&claims, unix_now()).map_err(StepError::ClientKey)
 }

@@ -98,6 +98,12 @@ pub fn authenticate<'s>(state: &'s AppState, params: &Params) -> Result<&'s Clie
                 "the assertion's exp is more than five minutes ahead",
             ));
         }
+        // RFC 7523 3 item 5: not accepted before its nbf (a non-numeric nbf is not valid).
+        match token.claims.get("nbf") {
+            None => {}
+            Some(nbf) if nbf.as_u64().is_some_and(|nbf| nbf <= now + LEEWAY_SECS) => {}
+            Some(_) => return Err(refused("the assertion is not valid yet (nbf)")),
+        }
     }
     let jti = claim("jti").ok_or_else(|| refused("the assertion has no jti"))?;
     if !faults.on(Fault::ClientAssertionReplayAccepted)

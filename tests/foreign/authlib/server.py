@@ -19,15 +19,18 @@ from html import escape
 from pathlib import Path
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749 import InvalidClientError, grants
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7591 import ClientRegistrationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from flask import Flask, jsonify, request, session
+from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 from werkzeug.serving import make_server
 
@@ -42,12 +45,15 @@ def env(name):
 
 
 class Client:
-    def __init__(self, client_id, secret, redirect_uris, grant_types, scope):
+    def __init__(self, client_id, secret, redirect_uris, grant_types, scope, jwks=None):
         self.client_id = client_id
         self.client_secret = secret
         self.redirect_uris = redirect_uris
         self.grant_types = grant_types
         self.scope = scope
+        # SMART's confidential asymmetric client: a registered JWK set and no secret.
+        self.jwks = jwks
+        self.auth_method = "private_key_jwt" if jwks else "client_secret_basic"
 
     def get_client_id(self):
         return self.client_id
@@ -66,10 +72,10 @@ class Client:
         return redirect_uri in self.redirect_uris
 
     def check_client_secret(self, client_secret):
-        return secrets.compare_digest(self.client_secret, client_secret)
+        return self.client_secret is not None and secrets.compare_digest(self.client_secret, client_secret)
 
     def check_endpoint_auth_method(self, method, endpoint):
-        return method == "client_secret_basic"
+        return method == self.auth_method
 
     def check_response_type(self, response_type):
         return response_type == "code" and "authorization_code" in self.grant_types
@@ -148,6 +154,9 @@ CLIENTS = {
                ["authorization_code", "refresh_token"], PATIENT_SCOPES),
         Client("smartcheck-pa2", env("FOREIGN_PA2_SECRET"), ["https://client-app.com/redirect"],
                ["authorization_code", "refresh_token"], PATIENT_SCOPES),
+        Client("smartcheck-pa-jwt", None, ["https://client-app.com/redirect"],
+               ["authorization_code", "refresh_token"], PATIENT_SCOPES,
+               json.loads((Path(__file__).resolve().parents[3] / "fixtures/client-keys/demo-asymmetric.jwks.json").read_text())),
         Client("smartcheck-pd", env("FOREIGN_PD_SECRET"), [], ["client_credentials"], "system/*.rs"),
         Client("smartcheck-gateway", env("FOREIGN_GATEWAY_SECRET"), [], [], ""),
     ]
@@ -171,7 +180,7 @@ def save_token(token, req):
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "private_key_jwt"]
 
     def save_authorization_code(self, code, req):
         CODES[code] = AuthorizationCode(
@@ -195,7 +204,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
 
 class RefreshGrant(grants.RefreshTokenGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "private_key_jwt"]
     # Rotation, as Authlib's documentation configures it: a new refresh token each time,
     # the old one (and its access token) revoked.
     INCLUDE_NEW_REFRESH_TOKEN = True
@@ -220,6 +229,37 @@ class S256Only(CodeChallenge):
 
 class ClientCredentials(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic"]
+
+
+class ClientAssertion(JWTBearerClientAssertion):
+    """RFC 7523 client authentication as Authlib's documentation configures it: the
+    audience is the token URL, each jti once, the client's registered JWK set; SMART's
+    RS384 and ES384 (joserfc accepts only its recommended algorithms unless told)."""
+
+    CLIENT_AUTH_METHOD = "private_key_jwt"
+    SEEN_JTI = set()
+
+    def get_audiences(self):
+        return [f"{ISSUER}/token"]
+
+    def validate_jti(self, claims, jti):
+        key = (claims["sub"], jti)
+        with LOCK:
+            if key in self.SEEN_JTI:
+                return False
+            self.SEEN_JTI.add(key)
+        return True
+
+    def resolve_client_public_key(self, client):
+        return KeySet.import_key_set(client.jwks)
+
+    def process_assertion_claims(self, assertion, resolve_key):
+        try:
+            token = jwt.decode(assertion, resolve_key, algorithms=["RS384", "ES384"])
+        except JoseError as e:
+            raise InvalidClientError(description=e.description) from e
+        self.verify_claims(token.claims)
+        return token.claims
 
 
 class OpenID(OpenIDCode):
@@ -286,6 +326,7 @@ app.secret_key = secrets.token_hex(32)
 app.config["OAUTH2_SCOPES_SUPPORTED"] = PATIENT_SCOPES.split() + ["system/*.rs"]
 app.config["OAUTH2_REFRESH_TOKEN_GENERATOR"] = True
 server = AuthorizationServer(app, query_client=CLIENTS.get, save_token=save_token)
+server.register_client_auth_method(ClientAssertion.CLIENT_AUTH_METHOD, ClientAssertion())
 server.register_grant(CodeGrant, [OpenID(require_nonce=False), S256Only(required=False)])
 server.register_grant(RefreshGrant)
 server.register_grant(ClientCredentials)
@@ -375,7 +416,8 @@ def metadata():
         "jwks_uri": f"{ISSUER}/jwks",
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "response_types_supported": ["code"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS384", "ES384"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic"],
         "code_challenge_methods_supported": ["S256"],
@@ -410,7 +452,7 @@ def main():
         "metadata": metadata(), "introspectionEndpoint": f"{ISSUER}/introspect",
         "clientId": "smartcheck-gateway", "clientSecret": env("FOREIGN_GATEWAY_SECRET"),
         "plans": {"smartcheck-pa": "patient-access", "smartcheck-pa2": "patient-access",
-                  "smartcheck-pd": "provider-directory"},
+                  "smartcheck-pa-jwt": "patient-access", "smartcheck-pd": "provider-directory"},
         "patients": PATIENTS,
     }
     child.stdin.write(json.dumps(config) + "\n")

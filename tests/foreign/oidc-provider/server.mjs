@@ -7,6 +7,7 @@
 // Secrets come from the environment (FOREIGN_PA_SECRET, FOREIGN_PA2_SECRET,
 // FOREIGN_PD_SECRET, FOREIGN_GATEWAY_SECRET, FOREIGN_MEMBER_PASSWORD): the test makes them.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import Provider from 'oidc-provider';
 import { listenGateway } from '../gateway/gateway.mjs';
@@ -60,6 +61,16 @@ const provider = new Provider(issuer, {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     {
+      // SMART's confidential asymmetric client (private_key_jwt): the public half of the
+      // project's demo client keys (fixtures/client-keys/), registered as its JWK set.
+      client_id: 'smartcheck-pa-jwt',
+      redirect_uris: ['https://client-app.com/redirect'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: JSON.parse(fs.readFileSync(new URL('../../../fixtures/client-keys/demo-asymmetric.jwks.json', import.meta.url))),
+    },
+    {
       // The gateway's own client: it only introspects.
       client_id: 'smartcheck-gateway',
       client_secret: env('FOREIGN_GATEWAY_SECRET'),
@@ -70,6 +81,8 @@ const provider = new Provider(issuer, {
     },
   ],
   jwks: { keys: [jwk] },
+  // SMART App Launch 2.0.0 asymmetric client authentication: RS384 and ES384.
+  enabledJWA: { clientAuthSigningAlgValues: ['RS256', 'RS384', 'ES256', 'ES384'] },
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
   scopes: ['openid', 'fhirUser', 'offline_access', ...PATIENT_SCOPES.split(' '), SYSTEM_SCOPES],
   claims: { openid: ['sub'], fhirUser: ['fhirUser'] },
@@ -210,7 +223,10 @@ gateway.configure({
   introspectionEndpoint: metadata.introspection_endpoint,
   clientId: 'smartcheck-gateway',
   clientSecret: env('FOREIGN_GATEWAY_SECRET'),
-  plans: { 'smartcheck-pa': 'patient-access', 'smartcheck-pa2': 'patient-access', 'smartcheck-pd': 'provider-directory' },
+  plans: {
+    'smartcheck-pa': 'patient-access', 'smartcheck-pa2': 'patient-access',
+    'smartcheck-pa-jwt': 'patient-access', 'smartcheck-pd': 'provider-directory',
+  },
   patients: PATIENTS,
 });
 process.stdout.write(`READY ${JSON.stringify({ patient_access: gateway.patientAccess, provider_directory: gateway.providerDirectory })}\n`);
