@@ -39,15 +39,15 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     };
     // (cases, checks) per family: a check that silently disappears fails here.
     assert_eq!(count("discovery"), (6, 56));
-    assert_eq!(count("redirect-uri"), (29, 56));
+    assert_eq!(count("redirect-uri"), (29, 61));
     assert_eq!(count("scopes"), (15, 70));
-    assert_eq!(count("plan-claims"), (15, 55));
+    assert_eq!(count("plan-claims"), (15, 62));
     assert_eq!(count("token-errors"), (15, 40));
     assert_eq!(count("client-assertion"), (3, 20));
     assert_eq!(count("id-token"), (4, 34));
     assert_eq!(count("refresh"), (5, 19));
-    assert_eq!(count("revocation"), (7, 29));
-    assert_eq!(count("compartment"), (8, 31));
+    assert_eq!(count("revocation"), (7, 30));
+    assert_eq!(count("compartment"), (8, 34));
     assert_eq!(count("everything"), (9, 43));
     assert_eq!(count("data-paths"), (25, 131));
     assert_eq!(count("search-filters"), (12, 12));

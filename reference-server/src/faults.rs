@@ -136,6 +136,8 @@ pub enum Fault {
     RevokedTokenAccepted,
     /// A 401 has no `WWW-Authenticate` header.
     MissingWwwAuthenticate,
+    /// A 401's Bearer challenge names its realm twice (a proxy adds its own).
+    ChallengeRealmRepeated,
     /// The "Not registered to plan" 403 has no `WWW-Authenticate` challenge.
     PlanRefusalWithoutChallenge,
     /// The token endpoint refuses a parameter it does not know with `invalid_request`.
@@ -328,6 +330,7 @@ impl Fault {
             ],
             RefreshNotBoundToClient => &["TOKEN-REFRESH"],
             ExpiredTokenAccepted | MissingWwwAuthenticate => &["GW-401"],
+            ChallengeRealmRepeated => &["GW-CHALLENGE-SYNTAX"],
             PlanRefusalWithoutChallenge => &["GW-403-CHALLENGE"],
             RevokedTokenAccepted => &["GW-401", "MEMBER-REVOKE", "REVOKE", "CODE-REPLAY-REVOKES"],
             PlanNotChecked => &["GW-PLAN", "PORTAL-PLAN"],

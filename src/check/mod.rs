@@ -11,6 +11,7 @@
 //! when = { query = "json /refresh_token", present = true }
 //! ```
 
+pub mod challenge;
 pub mod predicate;
 pub mod query;
 

@@ -7,7 +7,9 @@
 //! headers cache-control      every value of a header, as a list
 //! json /access_token         a JSON pointer into the body (`json` alone: the whole body)
 //! location                   the Location header
-//! location_param code        a query parameter of the Location URL
+//! location_param code        a query parameter of the Location URL (its first value)
+//! location_params state      every value of that parameter, as a list
+//! challenge_problems         the RFC 6750 3 syntax problems of the Bearer challenge
 //! body                       the body as text
 //! walk failed_pages          a field of a walk step's summary
 //! login credentials_refused  a field of a login step's summary
@@ -35,7 +37,11 @@ pub enum Query {
     Json(String),
     Location,
     LocationParam(String),
+    /// Every value of a parameter of the Location's query, in order.
+    LocationParams(String),
     Body,
+    /// The RFC 6750 3 syntax problems of the answer's Bearer challenge (`check::challenge`).
+    ChallengeProblems,
     /// A field (or a pointer starting with `/`) of a flow step's summary.
     Summary(SummaryKind, String),
     JwtHeader(String),
@@ -92,6 +98,8 @@ pub fn eval_query(query: &Query, seen: &Observed, lookup: &dyn Lookup) -> QueryR
         Query::Json(pointer) => eval_json(seen, pointer),
         Query::Location => Ok(eval_location(seen).map(Value::String)),
         Query::LocationParam(name) => Ok(eval_location_param(seen, name)),
+        Query::LocationParams(name) => Ok(eval_location_params(seen, name)),
+        Query::ChallengeProblems => Ok(eval_challenge(seen)),
         Query::Body => Ok(seen.body.clone().map(Value::String)),
         Query::Summary(kind, field) => eval_summary(seen, *kind, &pointer_of(field)),
         Query::JwtHeader(name) => eval_summary(seen, SummaryKind::Jwt, &member("header", name)),
@@ -132,13 +140,39 @@ fn eval_location(seen: &Observed) -> Option<String> {
 }
 
 fn eval_location_param(seen: &Observed, name: &str) -> Option<Value> {
+    let Some(Value::Array(values)) = eval_location_params(seen, name) else {
+        return None;
+    };
+    values.into_iter().next()
+}
+
+fn eval_location_params(seen: &Observed, name: &str) -> Option<Value> {
     let location = eval_location(seen)?;
     // A relative Location is read against a placeholder base: only its query matters here.
     let base = url::Url::parse("http://relative.invalid/").ok()?;
     let url = base.join(&location).ok()?;
-    url.query_pairs()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| Value::String(v.into_owned()))
+    let values = url.query_pairs().filter(|(n, _)| n == name);
+    Some(Value::Array(
+        values.map(|(_, v)| Value::String(v.into_owned())).collect(),
+    ))
+}
+
+/// None without a `WWW-Authenticate` header; otherwise the list of problems (maybe empty).
+fn eval_challenge(seen: &Observed) -> Option<Value> {
+    let values: Vec<String> = seen
+        .headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    let problems = super::challenge::problems(&values);
+    Some(Value::Array(
+        problems.into_iter().map(Value::String).collect(),
+    ))
 }
 
 fn eval_summary(seen: &Observed, kind: SummaryKind, pointer: &str) -> QueryResult {
@@ -174,7 +208,7 @@ impl Query {
     pub fn reads_secret(&self) -> bool {
         let last = |s: &str| s.rsplit('/').next().unwrap_or_default().to_string();
         match self {
-            Query::LocationParam(name) | Query::Var(name) => {
+            Query::LocationParam(name) | Query::LocationParams(name) | Query::Var(name) => {
                 crate::transcript::redact::is_secret_name(name)
             }
             Query::Json(pointer) => crate::transcript::redact::is_secret_name(&last(pointer)),
@@ -227,6 +261,8 @@ impl FromStr for Query {
                 Ok(Query::Json(pointer))
             }
             "location_param" => Ok(Query::LocationParam(argument("name")?)),
+            "location_params" => Ok(Query::LocationParams(argument("name")?)),
+            "challenge_problems" => none(Query::ChallengeProblems),
             "walk" => Ok(Query::Summary(SummaryKind::Walk, argument("field")?)),
             "login" => Ok(Query::Summary(SummaryKind::Login, argument("field")?)),
             "jwt" => Ok(Query::Summary(SummaryKind::Jwt, argument("field")?)),
@@ -242,7 +278,8 @@ impl FromStr for Query {
             "" => Err("an empty query".into()),
             other => Err(format!(
                 "unknown query `{other}` (one of status, header, headers, json, location, \
-                 location_param, body, walk, login, jwt, jwt_header, jwt_claim, var, step)"
+                 location_param, location_params, challenge_problems, body, walk, login, jwt, \
+                 jwt_header, jwt_claim, var, step)"
             )
             .into()),
         }
@@ -260,6 +297,8 @@ impl fmt::Display for Query {
             Query::Json(p) => write!(f, "json {p}"),
             Query::Location => write!(f, "location"),
             Query::LocationParam(n) => write!(f, "location_param {n}"),
+            Query::LocationParams(n) => write!(f, "location_params {n}"),
+            Query::ChallengeProblems => write!(f, "challenge_problems"),
             Query::Body => write!(f, "body"),
             Query::Summary(kind, field) => write!(f, "{} {field}", kind.name()),
             Query::JwtHeader(n) => write!(f, "jwt_header {n}"),

@@ -15,15 +15,21 @@ use crate::tokens::{AccessToken, TokenStore, now};
 /// RFC 6750 3: a 401 carries a `Bearer` challenge naming the realm, with the error code and
 /// its text when the request's credentials were wrong (none when it carried none, 3.1).
 pub fn unauthorized(realm: &str, error: Option<&str>, text: &str) -> FhirError {
-    let challenge = match error {
+    FhirError::new(StatusCode::UNAUTHORIZED, "login", text)
+        .with_challenge(challenge(realm, error, text))
+}
+
+/// The `WWW-Authenticate` value of [`unauthorized`].
+fn challenge(realm: &str, error: Option<&str>, text: &str) -> String {
+    match error {
         Some(e) => format!("Bearer realm=\"{realm}\", error=\"{e}\", error_description=\"{text}\""),
         None => format!("Bearer realm=\"{realm}\""),
-    };
-    FhirError::new(StatusCode::UNAUTHORIZED, "login", text).with_challenge(challenge)
+    }
 }
 
 /// [`unauthorized`] as the gateway answers it. Fault `MissingWwwAuthenticate`: the 401 goes
-/// out without its RFC 6750 challenge.
+/// out without its RFC 6750 challenge. Fault `ChallengeRealmRepeated`: its challenge names a
+/// second realm (RFC 6750 3: at most once).
 pub fn unauthorized_with(
     realm: &str,
     error: Option<&str>,
@@ -32,6 +38,10 @@ pub fn unauthorized_with(
 ) -> FhirError {
     if faults.on(Fault::MissingWwwAuthenticate) {
         return FhirError::new(StatusCode::UNAUTHORIZED, "login", text);
+    }
+    if faults.on(Fault::ChallengeRealmRepeated) {
+        let challenge = format!("{}, realm=\"gateway\"", challenge(realm, error, text));
+        return FhirError::new(StatusCode::UNAUTHORIZED, "login", text).with_challenge(challenge);
     }
     unauthorized(realm, error, text)
 }
