@@ -45,7 +45,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("token-errors"), (15, 40));
     assert_eq!(count("client-assertion"), (3, 20));
     assert_eq!(count("id-token"), (4, 34));
-    assert_eq!(count("refresh"), (5, 19));
+    assert_eq!(count("refresh"), (6, 24));
     assert_eq!(count("revocation"), (7, 30));
     assert_eq!(count("compartment"), (8, 34));
     assert_eq!(count("everything"), (9, 43));
@@ -56,7 +56,7 @@ async fn the_builtin_suite_passes_every_check_with_the_expected_counts() {
     assert_eq!(count("patient-keys"), (3, 15));
     assert_eq!(count("portal"), (9, 42));
     assert_eq!(count("credential-audit"), (1, 10));
-    assert_eq!(result.cases.len(), 188);
+    assert_eq!(result.cases.len(), 189);
     // Every requirement in the catalogue is checked at least once.
     let catalogue = Catalogue::builtin().unwrap();
     for r in &catalogue.requirements {
@@ -518,4 +518,36 @@ async fn a_step_runs_only_when_its_condition_holds() {
         "the skipped step is not sent"
     );
     assert_eq!(case.steps.len(), 3);
+}
+
+/// A step skipped by its `when` says why with the condition's variables expanded: a secret
+/// among them is redacted there too.
+#[tokio::test]
+async fn a_skipped_step_never_quotes_a_secret() {
+    const WHEN_SECRET: &str = r#"
+family = "discovery"
+name = "when secret"
+[[case]]
+name = "secret condition"
+[[case.step]]
+request = "GET {patient_access}/metadata"
+[[case.step.check]]
+requirement = "DISC-METADATA"
+query = "status"
+equals = 200
+[[case.step]]
+request = "GET {patient_access}/metadata"
+when = { query = "json /resourceType", equals = "{client_secret}" }
+[[case.step.check]]
+requirement = "DISC-METADATA"
+query = "status"
+equals = 200
+"#;
+    let scenarios = [Scenario::parse(WHEN_SECRET, "when_secret.toml").unwrap()];
+    let result = common::run_on_bundled(&scenarios, CredentialAudit::OnLeak).await;
+    let case = &result.cases[0];
+    let why = case.checks[1].detail.as_deref().unwrap();
+    assert!(why.starts_with("not applicable: step"), "{why}");
+    // The expanded `{client_secret}` is replaced where it would have been quoted.
+    assert!(why.contains("= \"[redacted]\""), "{why}");
 }

@@ -78,6 +78,9 @@ pub enum Fault {
     CodeNotBoundToClient,
     /// Refresh issues a new refresh token but the old one keeps working.
     RefreshRotatedOldKept,
+    /// A refresh that asks for a narrower scope narrows the refresh token too, so later
+    /// refreshes never get the whole grant back.
+    RefreshNarrowingSticks,
     /// A replayed code is refused but the tokens of its first exchange keep working.
     CodeReplayKeepsTokens,
     /// An authorization code never expires.
@@ -301,6 +304,7 @@ impl Fault {
             CodeReusable => &["CODE-SINGLE-USE", "CODE-REPLAY-REVOKES"],
             CodeReplayKeepsTokens => &["CODE-REPLAY-REVOKES"],
             RefreshRotatedOldKept => &["REFRESH-ROTATION"],
+            RefreshNarrowingSticks => &["TOKEN-REFRESH"],
             GrantTrustsNamedClient | BasicCredentialsNotFormDecoded => &["TOKEN-CLIENT-AUTH"],
             CodeNotBoundToClient | PkceVerifierOptional | PkceDowngradeAccepted => {
                 &["CODE-BINDING"]

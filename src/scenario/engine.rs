@@ -237,6 +237,8 @@ async fn run_case(
             steps: &history,
         };
         if let Err(why) = step_applies(step, last_seen.as_ref(), &lookup) {
+            // The reason quotes the condition with its variables expanded: never a secret.
+            let why = redactor.text(&why);
             // Not sent: an empty entry keeps the report's step numbers aligned.
             result.steps.push(StepResult {
                 name: step.to_string(),

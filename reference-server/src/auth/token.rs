@@ -429,6 +429,13 @@ fn refresh(
             .and_then(|req| scope::narrow(&req, &stored.scope))
             .map_err(|e| OAuthError::invalid_scope(e.to_string()))?,
     };
+    // Fault `RefreshNarrowingSticks`: a narrowed refresh narrows the refresh token itself
+    // (RFC 6749 6: its scope stays identical).
+    if state.faults.on(Fault::RefreshNarrowingSticks)
+        && let Some(mut kept) = state.tokens.refresh.get_mut(token)
+    {
+        kept.scope = scope.clone();
+    }
     let access_token = env.new_token();
     let access = access_token_for(
         state,
