@@ -289,4 +289,27 @@ fn near_misses_fail() {
     assert_eq!(frames(0, 0), ["n/a"]);
     assert_eq!(frames(2, 0), ["holds"]);
     assert_eq!(frames(2, 1), ["fails"]);
+
+    // RFC 6749 3.2: `scope=` is answered as no scope (the captured status is a number).
+    let empty = checks_with_query(
+        "client credentials without scope, and with an empty one",
+        "status",
+    );
+    let answered = |omitted: u16, status: u16| {
+        use smartcheck::scenario::vars::{Expansion, Vars};
+        let mut vars = Vars::from(Vec::new());
+        vars.set("omitted_status", omitted.into());
+        let check = vars.expand_value(&empty[0].to_json(), Expansion::Typed);
+        let check = smartcheck::check::Check::from_json(check).unwrap();
+        let seen = json(status, "{}");
+        matches!(
+            smartcheck::check::eval_check(&check, &seen, &smartcheck::check::NoLookup),
+            smartcheck::check::Verdict::Holds
+        )
+    };
+    assert!(answered(400, 400) && answered(200, 200));
+    assert!(
+        !answered(400, 200),
+        "an empty scope served while no scope is refused"
+    );
 }
