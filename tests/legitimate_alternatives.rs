@@ -312,4 +312,11 @@ fn near_misses_fail() {
         !answered(400, 200),
         "an empty scope served while no scope is refused"
     );
+
+    // RFC 6749 4.1.3: a code exchange without its redirect_uri is refused, either way.
+    let missing = "redirect_uri missing at the token endpoint";
+    let refused = |body: &str| judge(missing, "json /error", &json(400, body));
+    assert_eq!(refused(r#"{"error": "invalid_request"}"#), ["holds"]);
+    assert_eq!(refused(r#"{"error": "invalid_grant"}"#), ["holds"]);
+    assert_eq!(refused(r#"{"access_token": "t"}"#), ["fails"], "exchanged");
 }
