@@ -113,6 +113,9 @@ pub enum Fault {
     IntrospectionAlwaysActive,
     /// Introspection answers a caller without any credentials.
     IntrospectionUnauthenticated,
+    /// Introspection believes `token_type_hint`: an access token hinted as a refresh token is
+    /// reported inactive (RFC 7662 2.1: the search extends to every type).
+    IntrospectionTrustsHint,
     /// Introspection describes a refresh token by its expiry only, so one whose grant was
     /// revoked still reads active.
     IntrospectionIgnoresRevokedGrant,
@@ -285,6 +288,7 @@ impl Fault {
             TokenResponseWithoutPatient => &["TOKEN-RESPONSE"],
             IntrospectionAlwaysActive => &["INTROSPECT"],
             IntrospectionIgnoresRevokedGrant | IntrospectionUnauthenticated => &["INTROSPECT"],
+            IntrospectionTrustsHint => &["INTROSPECT"],
             PatientAccessWithoutPatientClaim => &["GW-PA-CLAIMS"],
             SearchNotSearchset => &["FHIR-READ-SEARCH"],
             DirectoryTypeMissing => &["FHIR-DIRECTORY"],

@@ -54,11 +54,14 @@ fn describe(state: &AppState, headers: &HeaderMap, body: &FormBody) -> Result<Va
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     // The hint only orders the search (RFC 7662 2.1); both kinds are always looked up.
     // Choice: another client's token is reported inactive, so introspection cannot be used
-    // to probe tokens the caller does not own.
+    // to probe tokens the caller does not own. Fault `IntrospectionTrustsHint`: a token
+    // hinted as a refresh token is not looked for among the access tokens.
+    let hinted_refresh = params.single("token_type_hint")? == Some("refresh_token");
+    let skip_access = hinted_refresh && state.faults.on(Fault::IntrospectionTrustsHint);
     if let Some(a) = state
         .tokens
         .live_access(token)
-        .filter(|a| a.client_id == client.id)
+        .filter(|a| a.client_id == client.id && !skip_access)
     {
         let mut v = json!({
             "active": true,
