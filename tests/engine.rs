@@ -524,26 +524,12 @@ async fn a_step_runs_only_when_its_condition_holds() {
 /// among them is redacted there too.
 #[tokio::test]
 async fn a_skipped_step_never_quotes_a_secret() {
-    const WHEN_SECRET: &str = r#"
-family = "discovery"
-name = "when secret"
-[[case]]
-name = "secret condition"
-[[case.step]]
-request = "GET {patient_access}/metadata"
-[[case.step.check]]
-requirement = "DISC-METADATA"
-query = "status"
-equals = 200
-[[case.step]]
-request = "GET {patient_access}/metadata"
-when = { query = "json /resourceType", equals = "{client_secret}" }
-[[case.step.check]]
-requirement = "DISC-METADATA"
-query = "status"
-equals = 200
-"#;
-    let scenarios = [Scenario::parse(WHEN_SECRET, "when_secret.toml").unwrap()];
+    // STEP_WHEN with its second step's condition on a secret.
+    let text = STEP_WHEN.replace(
+        r#"when = { query = "status", equals = 404 }"#,
+        r#"when = { query = "json /resourceType", equals = "{client_secret}" }"#,
+    );
+    let scenarios = [Scenario::parse(&text, "when_secret.toml").unwrap()];
     let result = common::run_on_bundled(&scenarios, CredentialAudit::OnLeak).await;
     let case = &result.cases[0];
     let why = case.checks[1].detail.as_deref().unwrap();

@@ -15,6 +15,18 @@ async fn serve(app: Router) -> String {
     format!("http://{addr}")
 }
 
+/// A searchset entry of the patient's own Coverage `id`, a match.
+fn matched(id: &str) -> Value {
+    json!({"resource": {"resourceType": "Coverage", "id": id,
+           "beneficiary": {"reference": "Patient/p"}}, "search": {"mode": "match"}})
+}
+
+/// The payer Organization, as `_include` adds it.
+fn included() -> Value {
+    json!({"resource": {"resourceType": "Organization", "id": "o"},
+           "search": {"mode": "include"}})
+}
+
 fn bundle(next: Option<String>, entries: Vec<Value>) -> Value {
     let mut links = vec![json!({"relation": "self", "url": "x"})];
     if let Some(n) = next {
@@ -97,12 +109,7 @@ async fn relative_links_are_followed_and_includes_are_not_matches() {
         b["entry"] = Value::Array(entries);
         axum::Json(b)
     };
-    let matched = |id: &str| {
-        json!({"resource": {"resourceType": "Coverage", "id": id,
-               "beneficiary": {"reference": "Patient/p"}}, "search": {"mode": "match"}})
-    };
-    let included = json!({"resource": {"resourceType": "Organization", "id": "o"},
-                          "search": {"mode": "include"}});
+    let included = included();
     let app = Router::new()
         .route(
             "/fhir/Coverage",
@@ -160,12 +167,7 @@ async fn total_is_judged_against_the_matches_of_a_complete_walk() {
         b["total"] = json!(total);
         axum::Json(b)
     };
-    let matched = |id: &str| {
-        json!({"resource": {"resourceType": "Coverage", "id": id,
-               "beneficiary": {"reference": "Patient/p"}}, "search": {"mode": "match"}})
-    };
-    let included = json!({"resource": {"resourceType": "Organization", "id": "o"},
-                          "search": {"mode": "include"}});
+    let included = included();
     let app =
         Router::new()
             .route(
