@@ -315,8 +315,7 @@ fn near_misses_fail() {
 
     // RFC 6749 4.1.3: a code exchange without its redirect_uri is refused, either way.
     let missing = "redirect_uri missing at the token endpoint";
-    let refused = |body: &str| judge(missing, "json /error", &json(400, body));
-    assert_eq!(refused(r#"{"error": "invalid_request"}"#), ["holds"]);
-    assert_eq!(refused(r#"{"error": "invalid_grant"}"#), ["holds"]);
-    assert_eq!(refused(r#"{"access_token": "t"}"#), ["fails"], "exchanged");
+    let refused = |status: u16| judge(missing, "status", &json(status, "{}"));
+    assert_eq!(refused(400), ["holds"], "invalid_request or invalid_grant");
+    assert_eq!(refused(200), ["fails"], "exchanged");
 }

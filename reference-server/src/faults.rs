@@ -72,7 +72,8 @@ pub enum Fault {
     // Token endpoint.
     /// An authorization code can be exchanged more than once.
     CodeReusable,
-    /// The code exchange and refresh trust the client they name: a wrong or missing secret is not refused.
+    /// The code exchange and refresh trust the client they name: a wrong or missing secret (or
+    /// client assertion) is not refused.
     GrantTrustsNamedClient,
     /// A code issued to one client can be redeemed by another.
     CodeNotBoundToClient,
@@ -309,7 +310,8 @@ impl Fault {
             CodeReplayKeepsTokens => &["CODE-REPLAY-REVOKES"],
             RefreshRotatedOldKept => &["REFRESH-ROTATION"],
             RefreshNarrowingSticks => &["TOKEN-REFRESH"],
-            GrantTrustsNamedClient | BasicCredentialsNotFormDecoded => &["TOKEN-CLIENT-AUTH"],
+            GrantTrustsNamedClient => &["TOKEN-CLIENT-AUTH", "TOKEN-CLIENT-ASSERTION"],
+            BasicCredentialsNotFormDecoded => &["TOKEN-CLIENT-AUTH"],
             CodeNotBoundToClient | PkceVerifierOptional | PkceDowngradeAccepted => {
                 &["CODE-BINDING"]
             }
