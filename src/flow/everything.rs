@@ -74,11 +74,10 @@ pub async fn walk(
             total = page["total"].as_u64();
         }
         let entries = page["entry"].as_array().map_or(&[][..], Vec::as_slice);
-        // `_count` bounds the matches of a page; resources `_include` adds are not counted.
-        let matches = entries
-            .iter()
-            .filter(|e| e["search"]["mode"] != "include")
-            .count();
+        // `_count` bounds the matches of a page (and `Bundle.total` counts them); resources
+        // `_include` adds are not matches.
+        let is_match = |e: &Value| e["search"]["mode"] != "include";
+        let matches = entries.iter().filter(|e| is_match(e)).count();
         largest_page = largest_page.max(matches);
         for e in entries {
             let r = &e["resource"];
@@ -90,7 +89,7 @@ pub async fn walk(
                 r["resourceType"].as_str().unwrap_or(""),
                 r["id"].as_str().unwrap_or("")
             );
-            if e["search"]["mode"] != "include" {
+            if is_match(e) {
                 matched.insert(key.clone());
             }
             if !resources.insert(key) {
