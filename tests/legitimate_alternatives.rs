@@ -313,6 +313,27 @@ fn near_misses_fail() {
         "an empty scope served while no scope is refused"
     );
 
+    // RFC 7523 3: every refused-assertion step (forged, misdirected, expired, replayed, no exp
+    // or sub, another sub or iss, a near-miss aud, nbf ahead, unsigned, not a JWT) fails on a
+    // server that accepts the assertion, and holds on invalid_client.
+    let assertions = "assertion accepted, then forged, misdirected, expired, replayed and incomplete ones refused";
+    let refusals: Vec<_> = steps_of(assertions)
+        .into_iter()
+        .flatten()
+        .filter(|c| c.assertion.query.to_string() == "json /error")
+        .collect();
+    assert_eq!(
+        refusals.len(),
+        12,
+        "11 assertion refusals and the empty Basic secret"
+    );
+    let accepted = json(200, r#"{"access_token": "t", "token_type": "Bearer"}"#);
+    let refused_client = json(401, r#"{"error": "invalid_client"}"#);
+    for check in &refusals {
+        assert_eq!(verdict(check, &accepted, VARS), "fails", "{check}");
+        assert_eq!(verdict(check, &refused_client, VARS), "holds", "{check}");
+    }
+
     // RFC 6749 4.1.3: a code exchange without its redirect_uri is refused, either way.
     let missing = "redirect_uri missing at the token endpoint";
     let refused = |status: u16| judge(missing, "status", &json(status, "{}"));
