@@ -324,8 +324,8 @@ fn near_misses_fail() {
         .collect();
     assert_eq!(
         refusals.len(),
-        12,
-        "11 assertion refusals and the empty Basic secret"
+        13,
+        "12 assertion refusals and the empty Basic secret"
     );
     let accepted = json(200, r#"{"access_token": "t", "token_type": "Bearer"}"#);
     let refused_client = json(401, r#"{"error": "invalid_client"}"#);
